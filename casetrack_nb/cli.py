@@ -1,0 +1,158 @@
+"""The `casetrack` command line: databases, users, settings, demo data and the dashboard server."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from . import demo, settings, users
+from .errors import CasetrackError
+from .i18n import set_language
+from .store import current_username, open_database, resolve_path
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+# Sizes for `casetrack demo --size`: (clients, cases).
+DEMO_SIZES = {"tiny": (12, 60), "small": (120, 3_000), "medium": (2_000, 100_000), "large": (10_000, 1_000_000)}
+
+
+def _db(args, user: str | None = None):
+    return open_database(args.db, user=user or args.user)
+
+
+def cmd_init(args) -> int:
+    path = resolve_path(args.db)
+    existed = path.exists()
+    open_database(path, user=args.user)
+    print(f"Base de datos {'actualizada' if existed else 'creada'}: {path}")
+    if not existed:
+        print("Cree el primer superadministrador con: casetrack users add USUARIO --role superadmin")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    clients, cases = DEMO_SIZES[args.size] if args.size else (args.clients, args.cases)
+    path = resolve_path(args.db)
+    db = open_database(path, user=args.user)
+    counts = demo.generate(db, n_clients=clients, n_cases=cases, seed=args.seed, superadmins=tuple(args.superadmin))
+    print(f"Datos de demostración en {path}: {counts['clients']} clientes, {counts['cases']} causas.")
+    print("Usuarios de demostración: socia (superadmin), admin (admin), analista (usuario).")
+    return 0
+
+
+def cmd_users(args) -> int:
+    if args.users_command == "add":
+        db = _db(args)
+        user = users.add_user(db, args.username, role=args.role, display_name=args.name, bootstrap=True)
+        print(f"Usuario creado: {user['username']} ({user['role']})")
+    elif args.users_command == "set-role":
+        db = _db(args)
+        active = None if args.active is None else args.active == "si"
+        user = users.set_role(db, args.username, args.role, active=active)
+        print(f"Usuario actualizado: {user['username']} ({user['role']}, {'activo' if user['active'] else 'inactivo'})")
+    else:
+        frame = users.list_users(_db(args))
+        print(frame.to_string(index=False) if not frame.empty else "No hay usuarios.")
+    return 0
+
+
+def cmd_settings(args) -> int:
+    db = _db(args)
+    if args.key is None:
+        for key, value in settings.get_settings(db).items():
+            print(f"{key} = {value}")
+    elif args.value is None:
+        print(settings.get_settings(db)[args.key])
+    else:
+        print(f"{args.key} = {settings.set_setting(db, args.key, args.value)[args.key]}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    path = resolve_path(args.db)
+    if not path.exists():
+        print(f"Creando {path} con datos de demostración...")
+        db = open_database(path, user=args.user)
+        login = current_username()
+        clients, cases = DEMO_SIZES["small"]
+        demo.generate(db, n_clients=clients, n_cases=cases, superadmins=(login,) if login not in ("socia",) else ())
+        print(f"Usuarios de demostración: socia (superadmin), admin, analista; además {login} como superadmin.")
+    env = {**os.environ, "CASETRACK_DB": str(path.resolve())}
+    url = f"http://127.0.0.1:{args.port}/"
+    command = [
+        sys.executable, "-m", "voila", str(NOTEBOOKS),
+        "--no-browser", f"--port={args.port}", "--Voila.ip=127.0.0.1",
+        "--MappingKernelManager.cull_interval=60", "--MappingKernelManager.cull_idle_timeout=900",
+        "--MappingKernelManager.cull_connected=False",
+        "--show_tracebacks=False",
+        f"--template={args.template}",
+        "--theme=light",
+    ]
+    print(f"Tableros en {url}  (usuario: {os.environ.get('CASETRACK_USER') or current_username()}; Ctrl+C para detener)")
+    sys.stdout.flush()
+    return subprocess.call(command, env=env)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="casetrack", description="casetrack_nb: clientes y causas de un estudio jurídico.")
+    parser.add_argument("--db", help="archivo DuckDB (por omisión $CASETRACK_DB o data/casetrack.duckdb)")
+    parser.add_argument("--user", help="usuario que actúa (por omisión $CASETRACK_USER o el usuario del sistema)")
+    parser.add_argument("--lang", choices=("es", "en"), default=None, help="idioma de los mensajes")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    init = commands.add_parser("init", help="crear o actualizar la base de datos (sin usuarios)")
+    init.set_defaults(func=cmd_init)
+
+    demo_cmd = commands.add_parser("demo", help="llenar una base vacía con datos de demostración")
+    demo_cmd.add_argument("--size", choices=tuple(DEMO_SIZES), help="tamaño predefinido (clientes/causas)")
+    demo_cmd.add_argument("--clients", type=int, default=120, help="número de clientes")
+    demo_cmd.add_argument("--cases", type=int, default=3000, help="número de causas")
+    demo_cmd.add_argument("--seed", type=int, default=7, help="semilla (mismos datos con la misma semilla)")
+    demo_cmd.add_argument("--superadmin", action="append", default=[], help="usuario extra con rol superadmin")
+    demo_cmd.set_defaults(func=cmd_demo)
+
+    users_cmd = commands.add_parser("users", help="usuarios y roles")
+    users_sub = users_cmd.add_subparsers(dest="users_command", required=True)
+    add = users_sub.add_parser("add", help="crear un usuario (el primero puede ser superadmin sin permisos previos)")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=("superadmin", "admin", "usuario"))
+    add.add_argument("--name", help="nombre para mostrar")
+    set_role = users_sub.add_parser("set-role", help="cambiar el rol o desactivar un usuario")
+    set_role.add_argument("username")
+    set_role.add_argument("--role", choices=("superadmin", "admin", "usuario"))
+    set_role.add_argument("--active", choices=("si", "no"))
+    users_sub.add_parser("list", help="listar usuarios")
+    users_cmd.set_defaults(func=cmd_users)
+
+    settings_cmd = commands.add_parser("settings", help="ver o cambiar la configuración del estudio")
+    settings_cmd.add_argument("key", nargs="?", choices=tuple(settings.DEFAULTS))
+    settings_cmd.add_argument("value", nargs="?")
+    settings_cmd.set_defaults(func=cmd_settings)
+
+    serve = commands.add_parser("serve", help="servir los tableros con Voilà en 127.0.0.1")
+    serve.add_argument("--port", type=int, default=8866)
+    serve.add_argument("--template", default="lab")
+    serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.lang:
+        set_language(args.lang)
+    args.user = args.user or current_username() or getpass.getuser()
+    try:
+        return args.func(args)
+    except CasetrackError as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

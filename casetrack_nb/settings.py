@@ -1,0 +1,81 @@
+"""Firm-level settings: case label, default country, language and locale."""
+
+from __future__ import annotations
+
+import duckdb
+
+from . import audit, permissions
+from .errors import CasetrackError, ValidationError
+from .i18n import LANGUAGES, t
+
+CASE_LABEL_PRESETS = {
+    "default": "Causas/Procesos/Casos/Expediente",
+    "CL": "Causas",
+    "CO": "Procesos",
+    "EC": "Procesos",
+    "MX": "Expedientes",
+    "PE": "Expedientes",
+    "AR": "Expedientes",
+    "casos": "Casos",
+}
+
+DEFAULTS = {
+    "case_label": CASE_LABEL_PRESETS["default"],
+    "default_country": "CL",
+    "language": "es",
+    # Babel locale for numbers and dates: es_CL gives 1.234.567 and 31-12-2025.
+    "locale": "es_CL",
+    "default_currency": "CLP",
+}
+
+
+def load(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Return all settings, defaults filled in."""
+    stored = dict(con.execute("SELECT key, value FROM settings").fetchall())
+    return {**DEFAULTS, **{k: v for k, v in stored.items() if k in DEFAULTS}}
+
+
+def get_settings(db) -> dict[str, str]:
+    with db.read() as con:
+        return load(con)
+
+
+def set_setting(db, key: str, value: str) -> dict[str, str]:
+    """Change one setting (superadmin only); a case-label preset name is expanded."""
+    from babel import Locale, UnknownLocaleError
+
+    if key not in DEFAULTS:
+        raise CasetrackError("setting.unknown", key=key, choices=", ".join(DEFAULTS))
+    value = (value or "").strip()
+    if key == "case_label":
+        value = CASE_LABEL_PRESETS.get(value, value)
+        if not value or len(value) > 60:
+            raise ValidationError({key: t("val.required", field="case_label")})
+    elif key == "language" and value not in LANGUAGES:
+        raise ValidationError({key: t("val.choice", field=key, value=value, choices=", ".join(LANGUAGES))})
+    elif key == "locale":
+        try:
+            Locale.parse(value)
+        except (ValueError, UnknownLocaleError):
+            raise ValidationError({key: t("val.choice", field=key, value=value, choices="es_CL, es_CO, es_MX, es_PE, es_AR, es_EC, en_US")}) from None
+    elif key == "default_country":
+        from .identifiers import COUNTRIES
+
+        value = value.upper()
+        if value not in COUNTRIES:
+            raise ValidationError({key: t("val.choice", field=key, value=value, choices=", ".join(COUNTRIES))})
+    elif key == "default_currency":
+        from .values import parse_currency
+
+        value = parse_currency(value, field=key, label=key) or DEFAULTS[key]
+
+    with db.transaction() as con:
+        permissions.require(con, db.user, "settings.write")
+        before = load(con)
+        con.execute(
+            "INSERT INTO settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
+        audit.record(con, actor=db.user, action="update", entity="setting", entity_id=key,
+                     before={key: before[key]}, after={key: value})
+        return load(con)
