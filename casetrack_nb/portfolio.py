@@ -13,7 +13,31 @@ import pandas as pd
 A_LIMIT = 0.80
 B_LIMIT = 0.95
 
-SUMMARY_SQL = """
+# Ranks the rows of a CTE named `per_client` (columns client_id, name, active_cases) by
+# active cases, ties by name and then id. Shared by portfolio_summary and the importance
+# module so that both apply one ABC rule. Bind A_LIMIT and B_LIMIT, in that order, after
+# the parameters of the CTE itself.
+RANKED_CTE = """ranked AS (
+    SELECT *,
+           sum(active_cases) OVER () AS portfolio_active,
+           row_number() OVER (ORDER BY active_cases DESC, name COLLATE es, client_id) AS rank,
+           sum(active_cases) OVER (ORDER BY active_cases DESC, name COLLATE es, client_id
+                                   ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cumulative_active
+    FROM per_client
+)"""
+
+# The columns computed from `ranked`: rank, active_share, cumulative_share and abc_class.
+RANKED_COLUMNS = """rank,
+       CASE WHEN portfolio_active > 0 THEN active_cases / portfolio_active ELSE 0 END AS active_share,
+       CASE WHEN portfolio_active > 0 THEN cumulative_active / portfolio_active ELSE 0 END AS cumulative_share,
+       CASE
+           WHEN active_cases = 0 THEN 'C'
+           WHEN (cumulative_active - active_cases) / portfolio_active < ? THEN 'A'
+           WHEN (cumulative_active - active_cases) / portfolio_active < ? THEN 'B'
+           ELSE 'C'
+       END AS abc_class"""
+
+SUMMARY_SQL = f"""
 WITH per_client AS (
     SELECT c.id AS client_id, c.name, c.client_group,
            count(k.id) FILTER (k.status = 'activa') AS active_cases,
@@ -23,23 +47,9 @@ WITH per_client AS (
     WHERE c.deleted_at IS NULL
     GROUP BY c.id, c.name, c.client_group
 ),
-ranked AS (
-    SELECT *,
-           sum(active_cases) OVER () AS portfolio_active,
-           row_number() OVER (ORDER BY active_cases DESC, name COLLATE es, client_id) AS rank,
-           sum(active_cases) OVER (ORDER BY active_cases DESC, name COLLATE es, client_id
-                                   ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cumulative_active
-    FROM per_client
-)
-SELECT client_id, name, client_group, active_cases, inactive_cases, total_cases, rank,
-       CASE WHEN portfolio_active > 0 THEN active_cases / portfolio_active ELSE 0 END AS active_share,
-       CASE WHEN portfolio_active > 0 THEN cumulative_active / portfolio_active ELSE 0 END AS cumulative_share,
-       CASE
-           WHEN active_cases = 0 THEN 'C'
-           WHEN (cumulative_active - active_cases) / portfolio_active < ? THEN 'A'
-           WHEN (cumulative_active - active_cases) / portfolio_active < ? THEN 'B'
-           ELSE 'C'
-       END AS abc_class
+{RANKED_CTE}
+SELECT client_id, name, client_group, active_cases, inactive_cases, total_cases,
+       {RANKED_COLUMNS}
 FROM ranked
 ORDER BY rank
 """
