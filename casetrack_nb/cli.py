@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import demo, settings, users
+from . import backup, demo, settings, users
 from .errors import CasetrackError
 from .i18n import set_language
 from .store import current_username, open_database, resolve_path
@@ -69,6 +69,22 @@ def cmd_settings(args) -> int:
         print(settings.get_settings(db)[args.key])
     else:
         print(f"{args.key} = {settings.set_setting(db, args.key, args.value)[args.key]}")
+    return 0
+
+
+def cmd_backup(args) -> int:
+    db = open_database(resolve_path(args.db), user=args.user)
+    target = backup.backup(db, args.dest)
+    print(f"Respaldo creado: {target}")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    path = resolve_path(args.db)
+    kept = backup.restore(args.src, path, force=args.force, user=args.user)
+    print(f"Base de datos restaurada en {path} desde {args.src}.")
+    if kept:
+        print(f"La base anterior quedó guardada en {kept}")
     return 0
 
 
@@ -132,6 +148,15 @@ def build_parser() -> argparse.ArgumentParser:
     settings_cmd.add_argument("key", nargs="?", choices=tuple(settings.DEFAULTS))
     settings_cmd.add_argument("value", nargs="?")
     settings_cmd.set_defaults(func=cmd_settings)
+
+    backup_cmd = commands.add_parser("backup", help="copiar la base de datos a un archivo nuevo (con los tableros en uso)")
+    backup_cmd.add_argument("dest", help="archivo de respaldo a crear; no debe existir")
+    backup_cmd.set_defaults(func=cmd_backup)
+
+    restore_cmd = commands.add_parser("restore", help="reemplazar la base de datos por un respaldo")
+    restore_cmd.add_argument("src", help="archivo de respaldo creado con `casetrack backup`")
+    restore_cmd.add_argument("--force", action="store_true", help="reemplazar una base existente (se guarda como .bak)")
+    restore_cmd.set_defaults(func=cmd_restore)
 
     serve = commands.add_parser("serve", help="servir los tableros con Voilà en 127.0.0.1")
     serve.add_argument("--port", type=int, default=8866)
