@@ -100,8 +100,13 @@ def _tax_id(rng: np.random.Generator, country: str, company: bool, name: str) ->
     if country == "MX":
         letters = "".join(c for c in search_key(name).upper() if c.isalpha())[: 3 if company else 4].ljust(3 if company else 4, "X")
         born = dt.date(1950, 1, 1) + dt.timedelta(days=int(rng.integers(0, 20_000)))
-        body = letters + born.strftime("%y%m%d") + "".join(rng.choice(list("ABCDEFGHJKLMNPRSTUVWXYZ123456789"), 2))
-        return body + rfc.calc_check_digit(body)
+        while True:
+            homoclave = str(rng.choice(list("123456789ABCDEFGHJKLMNPRSTUV"))) + str(rng.choice(list("123456789ABCDEFGHJKLMNPRSTUVWXYZ")))
+            body = letters + born.strftime("%y%m%d") + homoclave
+            number = body + rfc.calc_check_digit(body)
+            if rfc.is_valid(number, validate_check_digits=True):
+                return number
+            letters = letters[:-1] + str(rng.choice(list("ABCDEGHILMNPRSTV")))
     if country == "EC":
         while True:
             body = f"{rng.integers(1, 24):02d}{rng.integers(0, 6)}{rng.integers(100_000, 999_999)}"

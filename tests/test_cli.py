@@ -1,0 +1,64 @@
+"""The `casetrack` command line, run as a real subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import duckdb
+
+
+def run(*args, db, user="root-login", check=True):
+    env = {**os.environ, "CASETRACK_USER": user}
+    env.pop("JUPYTERHUB_USER", None)
+    result = subprocess.run([sys.executable, "-m", "casetrack_nb.cli", "--db", str(db), *args],
+                            capture_output=True, text=True, env=env, timeout=120)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_init_creates_no_administrator(db_path):
+    out = run("init", db=db_path).stdout
+
+    assert "creada" in out
+    with duckdb.connect(str(db_path)) as con:
+        assert con.execute("SELECT count(*) FROM users").fetchone()[0] == 0
+
+
+def test_first_superadmin_then_roles(db_path):
+    run("init", db=db_path)
+    run("users", "add", "socia", "--role", "superadmin", db=db_path)
+
+    refused = run("users", "add", "intrusa", "--role", "superadmin", db=db_path, user="nadie", check=False)
+    assert refused.returncode == 2
+    assert "no tiene permiso" in refused.stderr
+
+    run("users", "add", "pedro", "--role", "usuario", db=db_path, user="socia")
+    run("users", "set-role", "pedro", "--role", "admin", db=db_path, user="socia")
+    listing = run("users", "list", db=db_path).stdout
+    assert "pedro" in listing and "admin" in listing
+
+    last = run("users", "set-role", "socia", "--role", "usuario", db=db_path, user="socia", check=False)
+    assert last.returncode == 2
+    assert "único superadministrador" in last.stderr
+
+
+def test_settings_read_and_change(db_path):
+    run("init", db=db_path)
+    run("users", "add", "socia", "--role", "superadmin", db=db_path)
+
+    assert run("settings", "case_label", db=db_path).stdout.strip() == "Causas/Procesos/Casos/Expediente"
+    assert run("settings", "case_label", "CO", db=db_path, user="socia").stdout.strip() == "case_label = Procesos"
+    bad = run("settings", "language", "fr", db=db_path, user="socia", check=False)
+    assert bad.returncode == 2 and "fr" in bad.stderr
+
+
+def test_demo_of_given_size(db_path):
+    out = run("demo", "--clients", "15", "--cases", "200", db=db_path).stdout
+
+    assert "15 clientes, 200 causas" in out
+    with duckdb.connect(str(db_path)) as con:
+        roles = dict(con.execute("SELECT username, role FROM users").fetchall())
+    assert roles == {"socia": "superadmin", "admin": "admin", "analista": "usuario"}
