@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Mapping
 
 import duckdb
 import pandas as pd
 
-from . import audit, permissions
+from . import audit, exporting, permissions
 from .errors import CaseNotFound, ClientNotFound, Conflict, ValidationError
 from .i18n import get_language, t
 from .values import (
@@ -349,6 +350,8 @@ def export_cases(db, filters: CaseFilter | None = None, *, sort: str = "opened_o
                  limit: int = 1_000_000) -> pd.DataFrame:
     """Return every case matching `filters` (for exports), up to `limit` rows."""
     filters = filters or CaseFilter()
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {sorted(SORTS)}, not {sort!r}")
     where, params = filters.where()
     direction = "DESC" if descending else "ASC"
     with db.read() as con:
@@ -375,3 +378,25 @@ def facet_values(db, column: str, *, limit: int = 500) -> list[str]:
             [int(limit)],
         ).fetchall()
     return [row[0] for row in rows]
+
+
+# Columns of a case export, in order; `client_name` is the linked client's name.
+EXPORT_COLUMNS = (
+    "case_number", "title", "client_name", "court", "matter", "stage", "status", "opened_on", "closed_on",
+    "amount", "currency", "responsible_lawyer", "counterparty", "client_side",
+)
+
+
+def export_table(db, filters: CaseFilter | None = None, *, sort: str = "opened_on", descending: bool = True,
+                 limit: int = 1_000_000) -> pd.DataFrame:
+    """Return the filtered cases with the export's columns, headed in the current language."""
+    frame = export_cases(db, filters, sort=sort, descending=descending, limit=limit)
+    table = frame[list(EXPORT_COLUMNS)].copy()
+    table.columns = [label("client_id" if column == "client_name" else column) for column in EXPORT_COLUMNS]
+    return table
+
+
+def write_cases(db, path: str | Path, filters: CaseFilter | None = None, *, sort: str = "opened_on",
+                descending: bool = True, limit: int = 1_000_000) -> Path:
+    """Write the filtered cases to `path` as XLSX or CSV (by extension) for Spanish-language Excel."""
+    return exporting.write(export_table(db, filters, sort=sort, descending=descending, limit=limit), path)
