@@ -100,7 +100,7 @@ def cmd_serve(args) -> int:
     env = {**os.environ, "CASETRACK_DB": str(path.resolve())}
     url = f"http://127.0.0.1:{args.port}/"
     command = [
-        sys.executable, "-m", "voila", str(NOTEBOOKS),
+        sys.executable, "-m", "casetrack_nb.server", str(NOTEBOOKS),
         "--no-browser", f"--port={args.port}", "--Voila.ip=127.0.0.1",
         "--MappingKernelManager.cull_interval=60", "--MappingKernelManager.cull_idle_timeout=900",
         "--MappingKernelManager.cull_connected=False",

@@ -90,7 +90,7 @@ class VoilaServer:
         env.pop("JUPYTERHUB_USER", None)
         self.log = open(db_path.parent / f"voila-{self.port}.log", "w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "voila", str(NOTEBOOKS), "--no-browser", f"--port={self.port}",
+            [sys.executable, "-m", "casetrack_nb.server", str(NOTEBOOKS), "--no-browser", f"--port={self.port}",
              "--Voila.ip=127.0.0.1", "--show_tracebacks=False", *extra_args],
             env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=str(ROOT),
         )
@@ -99,7 +99,7 @@ class VoilaServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"voila exited with {self.process.returncode}; see {self.log.name}")
             try:
-                urllib.request.urlopen(self.url + "/", timeout=2)
+                urllib.request.urlopen(self.url + "/voila/tree", timeout=2)  # "/" would run index.ipynb
                 return
             except OSError:
                 time.sleep(0.3)

@@ -1,0 +1,38 @@
+"""The dashboard server: Voilà, plus a redirect from the root address to the landing page.
+
+Voilà 0.5 serving a folder answers `/` with its file tree and has no option to open a
+notebook there instead, so this subclass puts one redirect in front of its handlers.
+Run it like Voilà itself: `python -m casetrack_nb.server notebooks/ --port=8866 ...`.
+"""
+
+from __future__ import annotations
+
+from jupyter_server.utils import url_path_join
+from tornado.web import RedirectHandler
+from traitlets import Unicode
+from voila.app import Voila
+
+
+class CasetrackVoila(Voila):
+    """Voilà whose root address redirects to `landing_page` when it serves a folder."""
+
+    name = "casetrack-voila"
+
+    landing_page = Unicode(
+        "index.ipynb", config=True,
+        help="Notebook, relative to the served folder, that the root address (/) opens.",
+    )
+
+    def init_handlers(self) -> list:
+        handlers = super().init_handlers()
+        if self.notebook_path or not self.landing_page:
+            return handlers
+        target = url_path_join(self.server_url, "voila/render", self.landing_page)
+        # Tornado uses the first matching rule, so this one wins over Voilà's tree at "/".
+        return [(self.server_url, RedirectHandler, {"url": target, "permanent": False}), *handlers]
+
+
+main = CasetrackVoila.launch_instance
+
+if __name__ == "__main__":
+    main()

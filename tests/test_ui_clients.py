@@ -1,0 +1,316 @@
+"""The Clientes dashboard driven headless: widgets built on a real database, values set, buttons clicked."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import pytest
+
+import casetrack_nb as ct
+from casetrack_nb.ui import ClientsApp, HomeApp
+from casetrack_nb.ui.base import load_context
+
+XSS_NAME = "<img src=x onerror=alert(1)>"
+
+
+def build_app(db) -> ClientsApp:
+    return ClientsApp(load_context(db))
+
+
+def names(app: ClientsApp) -> list[str]:
+    return [row.client["name"] for row in app.table.rows]
+
+
+def row_named(app: ClientsApp, name: str):
+    return next(row for row in app.table.rows if row.client["name"] == name)
+
+
+def all_widgets(root: widgets.Widget):
+    """Every widget reachable from `root` through children (boxes, accordions)."""
+    stack = [root]
+    while stack:
+        widget = stack.pop()
+        yield widget
+        stack.extend(getattr(widget, "children", ()) or ())
+
+
+def test_add_with_only_a_name(admin_db):
+    app = build_app(admin_db)
+    assert not app.form.is_open
+
+    app.add_button.click()
+    assert app.form.is_open
+    app.form.fields["name"].value = "  Constructora Andes SpA "
+    app.form.save_button.click()
+
+    assert not app.form.is_open
+    assert names(app) == ["Constructora Andes SpA"]
+    assert "Constructora Andes SpA" in app.notice.value
+    stored = ct.list_clients(admin_db).rows
+    assert stored["name"].tolist() == ["Constructora Andes SpA"]
+    assert stored["created_by"].tolist() == ["admin"]
+
+
+def test_validation_errors_next_to_fields(admin_db):
+    app = build_app(admin_db)
+    app.add_button.click()
+    app.form.fields["name"].value = "   "
+    app.form.fields["email"].value = "no-es-un-correo"
+    app.form.fields["tax_country"].value = "CL"
+    app.form.fields["tax_id"].value = "76.123.456-1"  # the check digit should be 0
+    app.form.save_button.click()
+
+    assert app.form.is_open
+    assert "obligatorio" in app.form.errors["name"].value
+    assert "no-es-un-correo" in app.form.errors["email"].value
+    assert "76.123.456-1" in app.form.errors["tax_id"].value
+    assert app.form.errors["phone"].value == ""
+    assert "Revise los campos" in app.form.notice.value
+    assert ct.list_clients(admin_db).total == 0
+
+    # What the user typed stays in the dialog to be corrected.
+    assert app.form.fields["email"].value == "no-es-un-correo"
+
+
+def test_duplicate_name_needs_confirmation(admin_db):
+    ct.add_client(admin_db, name="Minera del Norte S.A.")
+    app = build_app(admin_db)
+
+    app.add_button.click()
+    app.form.fields["name"].value = "MINERA DEL NORTE SA"
+    app.form.save_button.click()
+
+    assert app.form.is_open
+    assert "Minera del Norte S.A." in app.form.errors["name"].value
+    assert app.form.confirm_button.layout.display is None
+    assert ct.list_clients(admin_db).total == 1
+
+    app.form.confirm_button.click()
+    assert not app.form.is_open
+    assert ct.list_clients(admin_db).total == 2
+    assert sorted(names(app)) == ["MINERA DEL NORTE SA", "Minera del Norte S.A."]
+
+
+def test_tax_id_taken_names_other_client(admin_db):
+    ct.add_client(admin_db, name="Agrícola Sur Ltda.", tax_country="CL", tax_id="76.086.428-5")
+    app = build_app(admin_db)
+
+    app.add_button.click()
+    app.form.fields["name"].value = "Otra empresa"
+    app.form.fields["tax_country"].value = "CL"
+    app.form.fields["tax_id"].value = "76086428-5"
+    app.form.save_button.click()
+
+    assert app.form.is_open
+    assert "Agrícola Sur Ltda." in app.form.errors["tax_id"].value
+    assert app.form.groups.selected_index is not None  # the tax group opens to show the error
+    assert ct.list_clients(admin_db).total == 1
+
+
+def test_edit_saves_changes(admin_db):
+    client = ct.add_client(admin_db, name="Pesquera Austral")
+    app = build_app(admin_db)
+    row = app.table.rows[0]
+    assert row.edit_button is None  # menu items are built when the menu opens
+
+    row.menu_button.click()
+    row.edit_button.click()
+    assert app.form.is_open
+    assert app.form.fields["name"].value == "Pesquera Austral"
+    app.form.fields["industry"].value = "Pesca"
+    app.form.fields["client_since"].value = "15-03-2019"
+    app.form.save_button.click()
+
+    assert not app.form.is_open
+    stored = ct.get_client(admin_db, client["id"])
+    assert stored["industry"] == "Pesca"
+    assert stored["client_since"].isoformat() == "2019-03-15"
+    assert stored["version"] == client["version"] + 1
+    assert "Pesca" in app.table.rows[0].cells.value
+
+
+def test_edit_conflict_keeps_typed_data(admin_db, super_db):
+    client = ct.add_client(admin_db, name="Viña Los Robles")
+    app = build_app(admin_db)
+    app.table.rows[0].menu_button.click()
+    app.table.rows[0].edit_button.click()
+    app.form.fields["notes"].value = "Contrato renovado"
+
+    ct.update_client(super_db, client["id"], {"phone": "+56 2 2345 6789"}, expected_version=client["version"])
+    app.form.save_button.click()
+
+    assert app.form.is_open
+    assert "socia" in app.form.notice.value
+    assert "Viña Los Robles" in app.form.notice.value
+    assert app.form.fields["notes"].value == "Contrato renovado"
+    assert ct.get_client(admin_db, client["id"])["notes"] is None
+
+
+def test_delete_client_without_cases(admin_db):
+    ct.add_client(admin_db, name="Transportes Rápidos")
+    ct.add_client(admin_db, name="Inmobiliaria Central")
+    app = build_app(admin_db)
+    row = row_named(app, "Transportes Rápidos")
+
+    row.menu_button.click()
+    row.delete_button.click()
+    assert app.confirm.is_open
+    assert "Transportes Rápidos" in app.confirm.question.value
+
+    app.confirm.confirm_button.click()
+    assert not app.confirm.is_open
+    assert names(app) == ["Inmobiliaria Central"]
+    assert "eliminado" in app.notice.value
+    assert ct.list_clients(admin_db, deleted=True).rows["name"].tolist() == ["Transportes Rápidos"]
+
+
+def test_delete_refused_when_client_has_cases(admin_db):
+    client = ct.add_client(admin_db, name="Banco Regional")
+    ct.add_case(admin_db, case_number="C-100-2023", client_id=client["id"])
+    app = build_app(admin_db)
+    row = app.table.rows[0]
+
+    row.menu_button.click()
+    row.delete_button.click()
+    app.confirm.confirm_button.click()
+
+    assert app.confirm.is_open
+    assert "No se puede eliminar «Banco Regional»" in app.confirm.notice.value
+    assert "1" in app.confirm.notice.value
+    assert app.confirm.confirm_button.layout.display == "none"
+    assert names(app) == ["Banco Regional"]
+    assert ct.get_client(admin_db, client["id"])["deleted_at"] is None
+
+
+def test_count_opens_active_and_inactive_cases(admin_db):
+    client = ct.add_client(admin_db, name="Retail Andino")
+    other = ct.add_client(admin_db, name="Otro Cliente")
+    ct.add_case(admin_db, case_number="C-1-2024", client_id=client["id"])
+    ct.add_case(admin_db, case_number="C-2-2024", client_id=client["id"], status="inactiva")
+    ct.add_case(admin_db, case_number="C-3-2024", client_id=client["id"], status="inactiva")
+    ct.add_case(admin_db, case_number="C-9-2024", client_id=other["id"])
+    app = build_app(admin_db)
+    row = row_named(app, "Retail Andino")
+    assert row.count_button.description == "3"
+    assert app.table.header_buttons["total_cases"].description.startswith("Causas/Procesos/Casos/Expediente")
+
+    row.count_button.click()
+    panel = app.cases_panel
+    assert panel.layout.display is None
+    assert sorted(panel.frame["case_number"]) == ["C-1-2024", "C-2-2024", "C-3-2024"]
+    assert "ct-badge-activa" in panel.table.value
+    assert "ct-badge-inactiva" in panel.table.value
+    assert f'portafolio.ipynb?cliente={client["id"]}' in panel.link.value
+
+    panel.status_filter.value = "activa"
+    assert panel.frame["case_number"].tolist() == ["C-1-2024"]
+    panel.status_filter.value = "inactiva"
+    assert sorted(panel.frame["case_number"]) == ["C-2-2024", "C-3-2024"]
+    assert "ct-badge-activa" not in panel.table.value
+
+
+@pytest.mark.parametrize("user", ["analista", "visitante"])
+def test_read_only_user_has_no_write_controls(admin_db, user):
+    ct.add_client(admin_db, name="Cliente Visible")
+    app = build_app(ct.open_database(admin_db.path, user=user))
+
+    assert app.add_button is None
+    assert app.form is None
+    assert app.confirm is None
+    assert names(app) == ["Cliente Visible"]
+    assert app.table.rows[0].menu_button is None
+    descriptions = {getattr(widget, "description", None) for widget in all_widgets(app)}
+    assert "+ Agregar Cliente" not in descriptions
+    assert "Editar" not in descriptions
+    assert "Eliminar" not in descriptions
+    expected_role = "solo lectura" if user == "visitante" else "usuario"
+    assert expected_role in app.header.who.value
+
+
+def test_read_only_user_rejected_by_package(admin_db, user_db):
+    # The dashboard hides the controls; the package refuses the write on its own too.
+    with pytest.raises(ct.PermissionDenied):
+        ct.add_client(user_db, name="No debería guardarse")
+
+
+def test_search_ignores_case_and_accents(admin_db):
+    for name in ("Núñez y Asociados", "Pérez Limitada", "Oso Polar SpA"):
+        ct.add_client(admin_db, name=name)
+    app = build_app(admin_db)
+
+    app.table.search.value = "nunez"
+    assert names(app) == ["Núñez y Asociados"]
+    app.table.search.value = "PEREZ"
+    assert names(app) == ["Pérez Limitada"]
+    app.table.search.value = ""
+    assert len(app.table.rows) == 3
+
+
+def test_paging_and_sorting(admin_db):
+    for number in range(30):
+        ct.add_client(admin_db, name=f"Cliente {number:02d}")
+    app = build_app(admin_db)
+    assert len(app.table.rows) == 25
+    assert "Página 1 de 2" in app.table.page_label.value
+
+    app.table.next_button.click()
+    assert names(app) == [f"Cliente {number:02d}" for number in range(25, 30)]
+    assert "Página 2 de 2" in app.table.page_label.value
+
+    app.table.header_buttons["name"].click()  # same column: descending
+    assert names(app)[0] == "Cliente 29"
+    assert "▼" in app.table.header_buttons["name"].description
+
+
+def test_html_name_is_escaped(admin_db):
+    client = ct.add_client(admin_db, name=XSS_NAME)
+    ct.add_case(admin_db, case_number="C-1-2025", client_id=client["id"])
+    app = build_app(admin_db)
+    row = app.table.rows[0]
+    row.count_button.click()
+    row.menu_button.click()
+    row.delete_button.click()
+    app.form.open_edit(ct.get_client(admin_db, client["id"]))
+
+    html_values = [widget.value for widget in all_widgets(app) if isinstance(widget, widgets.HTML)]
+    assert any("&lt;img src=x onerror=alert(1)&gt;" in value for value in html_values)
+    assert not any("<img" in value for value in html_values)
+    # Labels and button tooltips are plain text, shown as typed.
+    assert row.count_button.tooltip.endswith(f"«{XSS_NAME}»")
+
+
+def test_refresh_shows_changes_from_elsewhere(admin_db, super_db):
+    app = build_app(admin_db)
+    assert names(app) == []
+    ct.add_client(super_db, name="Agregado en otra pestaña")
+
+    app.refresh_button.click()
+    assert names(app) == ["Agregado en otra pestaña"]
+    assert app.refresh_button.description == "Actualizar"
+    assert not app.refresh_button.disabled
+
+
+def test_english_labels(admin_db, super_db):
+    ct.set_setting(super_db, "language", "en")
+    app = build_app(admin_db)
+
+    assert app.add_button.description == "+ Add Client"
+    assert app.table.header_buttons["name"].description.startswith("Name")
+    assert app.table.header_buttons["tax_id"].description == "Tax id"
+    assert "Administration › Clients" in app.header.title.value
+    assert app.form.fields["email"].description == "E-mail"
+    app.add_button.click()
+    app.form.save_button.click()
+    assert "required" in app.form.errors["name"].value
+
+
+def test_case_label_setting_heads_count_column(admin_db, super_db):
+    ct.set_setting(super_db, "case_label", "CO")
+    app = build_app(admin_db)
+    assert app.table.header_buttons["total_cases"].description.startswith("Procesos")
+
+
+def test_home_page_links_dashboards(admin_db):
+    home = HomeApp(load_context(admin_db))
+    for notebook in ("clientes.ipynb", "portafolio.ipynb", "importancia.ipynb"):
+        assert f'href="{notebook}"' in home.cards.value
+        assert f'href="{notebook}"' in home.header.nav.value
