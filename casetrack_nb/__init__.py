@@ -43,7 +43,18 @@ from .errors import (
 )
 from .i18n import set_language
 from .identifiers import format_tax_id, parse_tax_id
+from .importance import (
+    ImportanceFilter,
+    amounts_by_client,
+    client_importance,
+    group_importance,
+    importance_table,
+    monthly_intake,
+    portfolio_concentration,
+    ranking_xlsx,
+)
 from .portfolio import portfolio_summary
+from .scoring import ScoreWeights, importance_score
 from .settings import get_settings, set_setting
 from .store import Database, current_username, open_database
 from .users import add_user, current_role, list_users, set_role
@@ -56,4 +67,6 @@ __all__ = [
     "get_case", "get_client", "get_settings", "link_case", "list_clients", "list_users", "open_database",
     "parse_tax_id", "portfolio_summary", "restore_client", "search_cases", "set_case_status", "set_language",
     "set_role", "set_setting", "update_case", "update_client",
+    "ImportanceFilter", "ScoreWeights", "amounts_by_client", "client_importance", "group_importance",
+    "importance_score", "importance_table", "monthly_intake", "portfolio_concentration", "ranking_xlsx",
 ]
