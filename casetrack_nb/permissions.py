@@ -23,10 +23,12 @@ _ALLOWED = {
 
 def role_of(con: duckdb.DuckDBPyConnection, username: str) -> str | None:
     """Return the user's role, or None for an unknown or inactive user (read-only)."""
-    row = con.execute(
+    # fetchall, not fetchone: DuckDB 2.0 keeps a half-read result open and then refuses
+    # to register a DataFrame on the same connection (as imports do).
+    rows = con.execute(
         "SELECT role FROM users WHERE username = ? AND active", [username]
-    ).fetchone()
-    return row[0] if row else None
+    ).fetchall()
+    return rows[0][0] if rows else None
 
 
 def can(role: str | None, action: str) -> bool:

@@ -1,0 +1,287 @@
+"""Reading a spreadsheet as text: CSV encodings and separators, XLSX cells, damaged rows.
+
+Every cell comes out as a string (or None for a blank), so id-like columns (tax ids,
+case numbers, postal codes, phones) never pass through a number and keep their leading
+zeros. Typed parsing (dates, amounts) happens later, one format per column.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+from ..errors import CasetrackError
+
+SEPARATORS = (",", ";", "\t")
+ENCODINGS = ("utf-8", "utf-8-sig", "cp1252")
+
+# Excel escapes control characters in XLSX text as _xHHHH_; openpyxl 3.1 leaves them in.
+_XLSX_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_ZERO_FORMAT = re.compile(r"^0+$")
+
+
+class ImportFileError(CasetrackError):
+    """The file cannot be read as a table (unknown type, bad encoding, no header)."""
+
+
+@dataclass
+class Table:
+    """A spreadsheet read as text: headers, rows and where each row sits in the file.
+
+    `row_numbers[i]` is the number the user sees for row i in Excel (the header is
+    row 1). `repairs` lists (row number, None) for rows whose quoting was repaired, and
+    `damaged` lists (row number, fields found) for rows that could not be repaired.
+    """
+
+    name: str
+    kind: str
+    headers: list[str]
+    frame: pd.DataFrame
+    row_numbers: list[int]
+    encoding: str | None = None
+    separator: str | None = None
+    header_repaired: bool = False
+    repairs: list[int] = field(default_factory=list)
+    damaged: list[tuple[int, int, str]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @property
+    def encoding_label(self) -> str:
+        return {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 con BOM", "cp1252": "Windows-1252 (cp1252)"}.get(
+            self.encoding or "", self.encoding or "XLSX"
+        )
+
+    @property
+    def separator_label(self) -> str:
+        return {",": "coma (,)", ";": "punto y coma (;)", "\t": "tabulador"}.get(self.separator or "", "—")
+
+
+def read_table(data: bytes, name: str, *, encoding: str | None = None, separator: str | None = None) -> Table:
+    """Read CSV or XLSX bytes (chosen by the file name) into a text Table."""
+    suffix = Path(name).suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return read_xlsx(data, name)
+    if suffix in (".csv", ".txt", ".tsv", ""):
+        return read_csv(data, name, encoding=encoding, separator=separator)
+    raise ImportFileError("import.file_type", name=name)
+
+
+def read_path(path: str | Path, **options) -> Table:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ImportFileError("import.file_missing", name=str(path), detail=error.strerror or str(error)) from error
+    return read_table(data, path.name, **options)
+
+
+def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """Return (text, encoding): UTF-8 with or without BOM, else cp1252, unless one is given.
+
+    A byte sequence that is valid UTF-8 is almost never cp1252 text with accents, so
+    UTF-8 is tried first; cp1252 decodes any byte except five unused ones.
+    """
+    if encoding:
+        codec = encoding.lower().replace("_", "-")
+        if codec in ("utf8", "utf-8") and data.startswith(b"\xef\xbb\xbf"):
+            codec = "utf-8-sig"
+        try:
+            return data.decode(codec), codec
+        except (LookupError, UnicodeDecodeError) as error:
+            raise ImportFileError("import.encoding_failed", encoding=encoding, detail=str(error)) from error
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data.decode("utf-8-sig"), "utf-8-sig"
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as error:
+        raise ImportFileError("import.encoding_unknown", detail=str(error)) from error
+
+
+def _split(line: str, separator: str) -> list[str]:
+    return next(csv.reader([line], delimiter=separator), [])
+
+
+def _unwrap(fields: list[str], separator: str, expected: int | None) -> list[str] | None:
+    """Re-parse a record that Excel saved as one quoted field; None if that does not help."""
+    if len(fields) != 1 or separator not in fields[0]:
+        return None
+    inner = _split(fields[0], separator)
+    if expected is None:
+        return inner if len(inner) > 1 else None
+    return inner if len(inner) == expected else None
+
+
+def sniff_separator(header_line: str) -> str:
+    """Pick the separator that splits the header into the most fields, unwrapping it if needed."""
+    best, best_count = ",", 1
+    for separator in SEPARATORS:
+        fields = _split(header_line, separator)
+        unwrapped = _unwrap(fields, separator, None)
+        count = len(unwrapped or fields)
+        if count > best_count:
+            best, best_count = separator, count
+    return best
+
+
+def read_csv(data: bytes, name: str, *, encoding: str | None = None, separator: str | None = None) -> Table:
+    text, used_encoding = decode(data, encoding)
+    text = text.lstrip("\ufeff")
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    if not first_line.strip():
+        raise ImportFileError("import.no_header", name=name)
+    if separator in ("tab", "\\t", "tabulador"):
+        separator = "\t"
+    separator = separator or sniff_separator(first_line)
+
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    records = iter(reader)
+    header = next(records)
+    header_repaired = False
+    unwrapped = _unwrap(header, separator, None)
+    if unwrapped:
+        header, header_repaired = unwrapped, True
+    return _build(name, "csv", header, _numbered(records), encoding=used_encoding, separator=separator,
+                  header_repaired=header_repaired, damage_separator=separator)
+
+
+def _numbered(records: Iterable[list[str]]) -> Iterable[tuple[int, list]]:
+    # Row 1 is the header, as in the spreadsheet.
+    for index, record in enumerate(records, start=2):
+        yield index, record
+
+
+def _build(name: str, kind: str, header: list, records: Iterable[tuple[int, list]], *, encoding=None, separator=None,
+           header_repaired=False, damage_separator: str | None = ",") -> Table:
+    headers = _unique_headers(header)
+    width = len(headers)
+    rows: list[list] = []
+    numbers: list[int] = []
+    repairs: list[int] = []
+    damaged: list[tuple[int, int, str]] = []
+    for number, record in records:
+        record = list(record)
+        while record and (record[-1] is None or record[-1] == "") and len(record) > width:
+            record.pop()
+        if not any(value not in (None, "") for value in record):
+            continue  # a blank line or a row of blank cells is not a record
+        filled = [value for value in record if value not in (None, "")]
+        # Excel's round trip leaves the whole record in the first field (CSV) or cell (XLSX).
+        wrapped = width > 1 and filled == [record[0]] and isinstance(record[0], str)
+        if len(record) != width or wrapped:
+            fixed = _unwrap([record[0]], damage_separator, width) if wrapped or len(record) == 1 else None
+            if fixed is not None:
+                record = fixed
+                if not header_repaired:
+                    repairs.append(number)
+            elif len(record) != width:
+                raw = (damage_separator or ",").join("" if value is None else str(value) for value in record)
+                damaged.append((number, len(record), raw))
+                continue
+        rows.append([_clean_cell(value) for value in record])
+        numbers.append(number)
+    frame = pd.DataFrame(rows, columns=headers, dtype=object) if rows else pd.DataFrame(columns=headers, dtype=object)
+    return Table(name, kind, headers, frame, numbers, encoding, separator, header_repaired, repairs, damaged)
+
+
+def _unique_headers(header: list) -> list[str]:
+    seen: dict[str, int] = {}
+    result = []
+    for position, value in enumerate(header, start=1):
+        text = _clean_cell(value) or f"Columna {position}"
+        count = seen.get(text, 0) + 1
+        seen[text] = count
+        result.append(text if count == 1 else f"{text} ({count})")
+    return result
+
+
+def _clean_cell(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    if "_x" in text:
+        text = _XLSX_ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), text)
+    # Carriage returns come from Windows line ends inside cells (or _x000D_); they are
+    # never meaningful in a single-line field.
+    text = text.replace("\r\n", "\n").replace("\r", "")
+    return text if text.strip() else None
+
+
+def read_xlsx(data: bytes, name: str) -> Table:
+    """Read the first sheet of a workbook; numbers and dates become their text form."""
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError) as error:
+        raise ImportFileError("import.xlsx_invalid", name=name, detail=str(error)) from error
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows()
+        header_cells = next(rows, None)
+        if header_cells is None:
+            raise ImportFileError("import.no_header", name=name)
+        header = [_xlsx_text(cell) for cell in header_cells]
+        while header and header[-1] is None:
+            header.pop()
+        if not header:
+            raise ImportFileError("import.no_header", name=name)
+        width = len(header)
+
+        def records():
+            for cells in rows:
+                if not cells or not hasattr(cells[0], "row"):
+                    continue
+                values = [_xlsx_text(cell) for cell in cells[:max(width, len(cells))]]
+                values += [None] * (width - len(values))
+                yield cells[0].row, values
+
+        return _build(name, "xlsx", header, records(), damage_separator=",")
+    finally:
+        workbook.close()
+
+
+def _xlsx_text(cell) -> str | None:
+    value = getattr(cell, "value", None)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "VERDADERO" if value else "FALSO"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (int, float)):
+        return number_text(value, getattr(cell, "number_format", "General"))
+    return str(value)
+
+
+def number_text(value: int | float, number_format: str = "General") -> str:
+    """Return a numeric cell as the digits a user typed: no '.0', no exponent.
+
+    A custom format of zeros ('00000') is how Excel shows leading zeros on a number,
+    so the text is padded back to that width.
+    """
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value) if isinstance(value, int) else format(Decimal(repr(value)), "f")
+    if isinstance(value, int) and _ZERO_FORMAT.match(number_format or ""):
+        text = text.zfill(len(number_format))
+    return text

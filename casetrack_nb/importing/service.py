@@ -1,0 +1,446 @@
+"""The import itself: match rows to stored records, then write them all in one transaction.
+
+Rows are validated in Python, then staged as a DataFrame that DuckDB reads directly;
+inserts, updates and their audit entries are `INSERT ... SELECT` / `UPDATE ... FROM`
+statements over that frame, in chunks inside a single transaction. A process killed
+before the COMMIT leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+import pandas as pd
+
+from .. import audit, cases, clients, permissions, settings
+from ..identifiers import format_tax_id, normalise
+from ..i18n import t
+from .mapping import PRESETS, MappingError, Preset, apply_overrides, check_required, detect_preset, suggest_mapping
+from .reading import Table, read_path, read_table
+from .report import ImportReport
+from .rows import Prepared, derived_keys, prepare
+
+log = logging.getLogger(__name__)
+
+# Rows per INSERT ... SELECT; also the step of the progress bar while writing.
+CHUNK_ROWS = 50_000
+
+_TYPES = {"client_since": "DATE", "opened_on": "DATE", "closed_on": "DATE", "amount": "DECIMAL(18, 2)",
+          "client_id": "INTEGER"}
+
+
+@dataclass
+class Plan:
+    """What the user chose for a table: entity, column mapping, fixed values and date formats."""
+
+    entity: str
+    mapping: dict[str, str | None]
+    preset: Preset | None = None
+    date_formats: dict[str, str] | None = None
+
+    @property
+    def defaults(self) -> dict[str, str]:
+        return dict(self.preset.defaults) if self.preset else {}
+
+
+def plan_for(table: Table, entity: str, *, overrides: Mapping[str, str | None] | None = None,
+             date_formats: Mapping[str, str] | None = None, preset: str | None = "auto") -> Plan:
+    """Build the mapping: a known layout's preset (auto-detected or named), else the header synonyms."""
+    chosen = None
+    if preset == "auto":
+        chosen = detect_preset(entity, table.headers)
+    elif preset:
+        if preset not in PRESETS:
+            raise MappingError("import.preset_unknown", preset=preset, choices=", ".join(PRESETS))
+        chosen = PRESETS[preset]
+    mapping = suggest_mapping(entity, table.headers, chosen)
+    if overrides:
+        mapping = apply_overrides(entity, mapping, overrides)
+    formats = dict(chosen.date_formats) if chosen else {}
+    by_normal = {header.strip().lower(): header for header in table.headers}
+    for column, fmt in (date_formats or {}).items():
+        header = column if column in table.headers else by_normal.get(column.strip().lower())
+        if header is None:
+            raise MappingError("import.date_format_column", column=column, columns=", ".join(table.headers))
+        formats[header] = fmt
+    return Plan(entity, mapping, chosen, formats)
+
+
+def import_file(db, entity: str, path: str | Path, **options) -> ImportReport:
+    """Read a CSV or XLSX file and import it; see `import_table` for the options."""
+    reading = {key: options.pop(key) for key in ("encoding", "separator") if key in options}
+    return import_table(db, read_path(path, **reading), entity, **options)
+
+
+def import_bytes(db, entity: str, data: bytes, name: str, **options) -> ImportReport:
+    reading = {key: options.pop(key) for key in ("encoding", "separator") if key in options}
+    return import_table(db, read_table(data, name, **reading), entity, **options)
+
+
+def import_table(db, table: Table, entity: str, *, overrides: Mapping[str, str | None] | None = None,
+                 date_formats: Mapping[str, str] | None = None, preset: str | None = "auto",
+                 plan: Plan | None = None, only_valid: bool = False, dry_run: bool = False,
+                 progress=None) -> ImportReport:
+    """Validate `table` as clients or cases and write it, all or nothing.
+
+    With errors, nothing is written unless `only_valid` is true, in which case the rows
+    with errors are skipped. `dry_run` validates and matches without writing.
+    `progress` is a tqdm-like factory (`progress(total=, desc=, unit=)`).
+    Raises PermissionDenied for a user without the "import" permission, and MappingError
+    when no column fills the required field.
+    """
+    with db.read() as con:
+        permissions.require(con, db.user, "import")
+        firm = settings.load(con)
+
+    plan = plan or plan_for(table, entity, overrides=overrides, date_formats=date_formats, preset=preset)
+    check_required(entity, plan.mapping)
+    report = ImportReport(entity, table.name, rows=len(table) + len(table.damaged),
+                          encoding=table.encoding_label, separator=table.separator_label,
+                          preset=plan.preset.title if plan.preset else None, dry_run=dry_run,
+                          unmapped=[header for header, target in plan.mapping.items() if not target])
+    _report_reading(table, report)
+    prepared = prepare(table, entity, plan.mapping, report, default_country=firm["default_country"],
+                       defaults=plan.defaults, date_formats=plan.date_formats, progress=progress)
+    prepared.values = derived_keys(entity, prepared.values)
+    prepared.sources = [f"{table.name}:fila {number}" for number in table.row_numbers]
+
+    opener = db.read if dry_run else db.transaction
+    with opener() as con:
+        permissions.require(con, db.user, "import")
+        staged = _match_clients(con, prepared, report) if entity == "clientes" else _match_cases(con, prepared, report)
+        errors = report.error_rows
+        report.skipped = len(errors)
+        if dry_run or (errors and not only_valid):
+            _count_only(con, entity, staged, report)
+            return report
+        staged = staged[~staged["row"].isin(errors)].reset_index(drop=True)
+        _write(con, db.user, entity, staged, report, progress)
+        report.imported = True
+    log.info("imported %s from %s: %d new, %d updated, %d unchanged, %d skipped", entity, table.name,
+             report.inserted, report.updated, report.unchanged, report.skipped)
+    return report
+
+
+def _report_reading(table: Table, report: ImportReport) -> None:
+    width = len(table.headers)
+    if table.header_repaired:
+        report.add(None, "", "", t("import.file_repaired", count=width), "warning")
+    for number in table.repairs:
+        report.add(number, "", "", t("import.row_repaired", count=width), "warning")
+    for number, found, raw in table.damaged:
+        report.add(number, "", raw[:200], t("import.row_damaged", found=found, expected=width))
+
+
+def _rows_by(values: pd.DataFrame, numbers: list[int], key_columns: list[str], valid: set[int]) -> dict:
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for position, key in enumerate(zip(*(values[column] for column in key_columns))):
+        if numbers[position] in valid and all(part is not None for part in key[-1:]):
+            groups[key].append(position)
+    return groups
+
+
+def _match_clients(con, prepared: Prepared, report: ImportReport) -> pd.DataFrame:
+    values, numbers, columns = prepared.values, prepared.row_numbers, prepared.columns
+    valid = set(numbers) - report.error_rows
+
+    if "tax_id" in values:
+        for (country, kind, tax_id), positions in _rows_by(values, numbers, ["tax_country", "tax_kind", "tax_id"], valid).items():
+            if len(positions) > 1:
+                shown = format_tax_id(country, kind, tax_id)
+                rows = ", ".join(str(numbers[p]) for p in positions)
+                for position in positions:
+                    report.add(numbers[position], columns["tax_id"], shown, t("import.duplicate_tax_id", value=shown, rows=rows))
+    if "internal_code" in values:
+        for (code,), positions in _rows_by(values, numbers, ["internal_code"], valid).items():
+            if len(positions) > 1:
+                rows = ", ".join(str(numbers[p]) for p in positions)
+                for position in positions:
+                    report.add(numbers[position], columns["internal_code"], code, t("import.duplicate_code", value=code, rows=rows))
+
+    stored = con.execute(
+        "SELECT id, name, tax_country, tax_kind, tax_id, internal_code, name_key FROM clients WHERE deleted_at IS NULL"
+    ).fetchall()
+    by_tax = {(row[2], row[3], row[4]): row for row in stored if row[4]}
+    by_code: dict[str, list] = defaultdict(list)
+    by_name: dict[str, list] = defaultdict(list)
+    for row in stored:
+        if row[5]:
+            by_code[row[5]].append(row)
+        by_name[row[6]].append(row)
+
+    valid = set(numbers) - report.error_rows
+    match_ids: list[int | None] = []
+    claimed: dict[int, int] = {}
+    first_with_name: dict[str, int] = {}
+    for position, number in enumerate(numbers):
+        record = values.iloc[position]
+        match = None
+        if number in valid:
+            tax = (record.get("tax_country"), record.get("tax_kind"), record.get("tax_id"))
+            code = record.get("internal_code")
+            if tax[2] and tax in by_tax:
+                match = by_tax[tax]
+            elif code and len(by_code.get(code, [])) == 1:
+                match = by_code[code][0]
+            elif not tax[2] and not code and len(by_name.get(record["name_key"], [])) == 1:
+                match = by_name[record["name_key"]][0]
+            if match is not None and match[0] in claimed:
+                report.add(number, columns["name"], record["name"],
+                           t("import.same_client_twice", row=claimed[match[0]], other=match[1], other_id=match[0]))
+            elif match is not None:
+                claimed[match[0]] = number
+            elif by_name.get(record["name_key"]):
+                other = by_name[record["name_key"]][0]
+                report.add(number, columns["name"], record["name"],
+                           t("import.duplicate_name_db", other=other[1], other_id=other[0]), "warning")
+            if record["name_key"] in first_with_name:
+                report.add(number, columns["name"], record["name"],
+                           t("import.duplicate_name_file", value=record["name"], row=first_with_name[record["name_key"]]),
+                           "warning")
+            else:
+                first_with_name[record["name_key"]] = number
+        match_ids.append(match[0] if match is not None else None)
+
+    staged = values.copy()
+    staged["row"] = numbers
+    staged["match_id"] = pd.array(match_ids, dtype="Int64")
+    staged["source"] = prepared.sources
+    return staged
+
+
+def _tax_key(value: str) -> str:
+    return re.sub(r"[^0-9A-Z]", "", normalise(value))
+
+
+def _match_cases(con, prepared: Prepared, report: ImportReport) -> pd.DataFrame:
+    values, numbers, columns = prepared.values, prepared.row_numbers, prepared.columns
+    staged = values.copy()
+
+    if "client_tax_id" in values or "client_name" in values:
+        staged["client_id"] = _link_clients(con, values, numbers, columns, report)
+    staged = staged.drop(columns=[c for c in ("client_tax_id", "client_name") if c in staged])
+    staged["row"] = numbers
+    staged["source"] = prepared.sources
+
+    # Two rows with the same number (and court) are one case: the last row's values win.
+    valid = set(numbers) - report.error_rows
+    courts = staged["court"] if "court" in staged else pd.Series([None] * len(staged), dtype=object)
+    seen: dict[tuple, int] = {}
+    superseded: set[int] = set()
+    for position, (key, court) in enumerate(zip(staged["case_number_key"], courts)):
+        if numbers[position] not in valid or not key:
+            continue
+        marker = (key, court)
+        if marker in seen:
+            earlier = seen[marker]
+            superseded.add(earlier)
+            report.add(numbers[position], columns["case_number"], staged["case_number"].iloc[position],
+                       t("import.duplicate_case", value=staged["case_number"].iloc[position], row=numbers[earlier]),
+                       "warning")
+        seen[marker] = position
+    staged = staged.drop(index=list(superseded)).reset_index(drop=True)
+
+    keys = pd.DataFrame({"pos": range(len(staged)), "k": staged["case_number_key"].astype(object),
+                         "court": (staged["court"] if "court" in staged else pd.Series([None] * len(staged))).astype(object)})
+    con.register("import_keys", keys)
+    try:
+        found = con.execute(
+            "SELECT s.pos, count(k.id) AS n, min(k.id) AS id FROM import_keys s"
+            " JOIN cases k ON k.case_number_key = s.k AND (s.court IS NULL OR k.court = s.court)"
+            " GROUP BY s.pos"
+        ).fetchall()
+    finally:
+        con.unregister("import_keys")
+    match_ids: list[int | None] = [None] * len(staged)
+    for position, count, case_id in found:
+        if count > 1:
+            number = staged["case_number"].iloc[position]
+            report.add(int(staged["row"].iloc[position]), columns["case_number"], number,
+                       t("import.case_ambiguous", count=count, value=number))
+        else:
+            match_ids[position] = case_id
+    staged["match_id"] = pd.array(match_ids, dtype="Int64")
+    return staged
+
+
+def _link_clients(con, values: pd.DataFrame, numbers: list[int], columns: dict, report: ImportReport) -> list:
+    stored = con.execute("SELECT id, tax_id, name_key FROM clients WHERE deleted_at IS NULL").fetchall()
+    by_tax: dict[str, list[int]] = defaultdict(list)
+    by_name: dict[str, list[int]] = defaultdict(list)
+    for client_id, tax_id, key in stored:
+        if tax_id:
+            by_tax[_tax_key(tax_id)].append(client_id)
+        by_name[key].append(client_id)
+
+    from ..values import name_key
+
+    linked: list[int | None] = []
+    taxes = values["client_tax_id"].tolist() if "client_tax_id" in values else [None] * len(values)
+    names = values["client_name"].tolist() if "client_name" in values else [None] * len(values)
+    for position, (tax, name) in enumerate(zip(taxes, names)):
+        if tax:
+            candidates, column, shown = by_tax.get(_tax_key(tax), []), columns["client_tax_id"], tax
+        elif name:
+            candidates, column, shown = by_name.get(name_key(name), []), columns["client_name"], name
+        else:
+            linked.append(None)
+            continue
+        if len(candidates) == 1:
+            linked.append(candidates[0])
+            continue
+        key = "import.client_not_found" if not candidates else "import.client_ambiguous"
+        report.add(numbers[position], column, shown, t(key, value=shown, count=len(candidates)))
+        linked.append(None)
+    return linked
+
+
+def _count_only(con, entity: str, staged: pd.DataFrame, report: ImportReport) -> None:
+    """Fill the would-be totals of a check or a rejected import (the changed rows are not compared)."""
+    valid = staged[~staged["row"].isin(report.error_rows)]
+    report.inserted = int(valid["match_id"].isna().sum())
+    report.updated = int(valid["match_id"].notna().sum())
+
+
+def _snapshot_sql(entity: str, alias: str) -> str:
+    if entity == "clientes":
+        keys = [*clients.EDITABLE, "version", "deleted_at"]
+    else:
+        keys = [*cases.EDITABLE, "version"]
+    parts = []
+    for key in keys:
+        expression = f"CAST({alias}.{key} AS VARCHAR)" if key == "amount" else f"{alias}.{key}"
+        parts.append(f"'{key}', {expression}")
+    return f"json_object({', '.join(parts)})"
+
+
+def _write(con, actor: str, entity: str, staged: pd.DataFrame, report: ImportReport, progress) -> None:
+    table = "clients" if entity == "clientes" else "cases"
+    sequence = "client_id_seq" if entity == "clientes" else "case_id_seq"
+    audit_entity = "client" if entity == "clientes" else "case"
+    editable = clients.EDITABLE if entity == "clientes" else cases.EDITABLE
+    fields = [name for name in editable if name in staged]
+
+    staged = _with_search_text(con, entity, staged)
+    frame = pd.DataFrame({"pos": range(len(staged)), "chunk": [i // CHUNK_ROWS for i in range(len(staged))]})
+    frame["match_id"] = staged["match_id"]
+    frame["source"] = staged["source"].astype(object)
+    frame["search_text"] = staged["search_text"].astype(object)
+    key_column = "name_key" if entity == "clientes" else "case_number_key"
+    frame[key_column] = staged[key_column].astype(object)
+    for name in fields:
+        frame[name] = [None if value is None or value is pd.NA else str(value) for value in staged[name]]
+
+    def typed(name: str) -> str:
+        return f"CAST(s.{name} AS {_TYPES.get(name, 'VARCHAR')})"
+
+    changed = " OR ".join(f"({typed(name)} IS NOT NULL AND {typed(name)} IS DISTINCT FROM c.{name})" for name in fields)
+    assignments = ", ".join(f"{name} = COALESCE({typed(name)}, {table}.{name})" for name in fields)
+    status_default = "'vigente'" if entity == "clientes" else "'activa'"
+    insert_columns = [name for name in fields if name != "status"]
+    insert_values = [typed(name) for name in insert_columns]
+    now = audit.now()
+
+    con.register("import_rows", frame)
+    bar = progress(total=len(frame), desc="Guardando", unit="filas") if progress else None
+    try:
+        for chunk in range(frame["chunk"].max() + 1 if len(frame) else 0):
+            _run(con,
+                f"CREATE OR REPLACE TEMP TABLE import_changed AS SELECT c.id, {_snapshot_sql(entity, 'c')} AS before"
+                f" FROM {table} c JOIN import_rows s ON c.id = s.match_id WHERE s.chunk = ? AND ({changed})",
+                [chunk],
+            )
+            _run(con,
+                f"UPDATE {table} SET {assignments}, {key_column} = s.{key_column}, search_text = s.search_text,"
+                f" updated_at = ?, updated_by = ?, version = {table}.version + 1"
+                f" FROM import_rows s WHERE {table}.id = s.match_id AND s.chunk = ?"
+                f" AND {table}.id IN (SELECT id FROM import_changed)",
+                [now, actor, chunk],
+            )
+            _run(con,
+                "INSERT INTO audit_log (logged_at, actor, action, entity, entity_id, before, after, source)"
+                f" SELECT ?, ?, 'update', ?, CAST(c.id AS VARCHAR), b.before, {_snapshot_sql(entity, 'c')}, s.source"
+                f" FROM {table} c JOIN import_changed b ON b.id = c.id JOIN import_rows s ON s.match_id = c.id"
+                " WHERE s.chunk = ? ORDER BY s.pos",
+                [now, actor, audit_entity, chunk],
+            )
+            report.updated += con.execute("SELECT count(*) FROM import_changed").fetchall()[0][0]
+
+            _run(con,
+                f"CREATE OR REPLACE TEMP TABLE import_new AS SELECT nextval('{sequence}') AS id, s.pos"
+                " FROM import_rows s WHERE s.match_id IS NULL AND s.chunk = ? ORDER BY s.pos",
+                [chunk],
+            )
+            _run(con,
+                f"INSERT INTO {table} (id, {', '.join(insert_columns)}, status, {key_column}, search_text,"
+                " created_at, created_by, updated_at, updated_by)"
+                f" SELECT n.id, {', '.join(insert_values)},"
+                f" COALESCE({typed('status') if 'status' in fields else 'NULL'}, {status_default}),"
+                f" s.{key_column}, s.search_text, ?, ?, ?, ?"
+                " FROM import_rows s JOIN import_new n ON n.pos = s.pos ORDER BY s.pos",
+                [now, actor, now, actor],
+            )
+            _run(con,
+                "INSERT INTO audit_log (logged_at, actor, action, entity, entity_id, before, after, source)"
+                f" SELECT ?, ?, 'create', ?, CAST(c.id AS VARCHAR), NULL, {_snapshot_sql(entity, 'c')}, s.source"
+                f" FROM {table} c JOIN import_new n ON n.id = c.id JOIN import_rows s ON s.pos = n.pos ORDER BY s.pos",
+                [now, actor, audit_entity],
+            )
+            report.inserted += con.execute("SELECT count(*) FROM import_new").fetchall()[0][0]
+            if bar is not None:
+                bar.update(int((frame["chunk"] == chunk).sum()))
+    finally:
+        con.unregister("import_rows")
+        if bar is not None:
+            bar.close()
+    report.unchanged = int(frame["match_id"].notna().sum()) - report.updated
+
+
+def _run(con, sql: str, params: list) -> None:
+    # DuckDB 2.0 refuses to unregister a frame while a statement's result is unread.
+    con.execute(sql, params).fetchall()
+
+
+def _with_search_text(con, entity: str, staged: pd.DataFrame) -> pd.DataFrame:
+    """Compute search_text from the merged record: file values over the stored ones."""
+    staged = staged.copy()
+    matched = [int(value) for value in staged["match_id"].dropna()]
+    stored: dict[int, dict] = {}
+    if entity == "clientes":
+        wanted = ["id", "name", "legal_name", "tax_id", "tax_country", "tax_kind", "internal_code", "client_group"]
+    else:
+        wanted = ["id", "case_number", "title"]
+    if matched:
+        table = "clients" if entity == "clientes" else "cases"
+        con.register("import_ids", pd.DataFrame({"id": matched}))
+        try:
+            for row in con.execute(f"SELECT {', '.join('t.' + c for c in wanted)} FROM {table} t"
+                                   " JOIN import_ids i ON i.id = t.id").fetchall():
+                stored[row[0]] = dict(zip(wanted, row))
+        finally:
+            con.unregister("import_ids")
+
+    texts = []
+    present = [name for name in wanted[1:] if name in staged]
+    columns = {name: staged[name].tolist() for name in present}
+    for position, match in enumerate(staged["match_id"].tolist()):
+        merged = dict(stored.get(int(match), {})) if match is not None and match is not pd.NA else {}
+        for name in present:
+            value = columns[name][position]
+            if value is not None:
+                merged[name] = value
+        if entity == "clientes":
+            texts.append(clients._search_text(merged))
+        else:
+            texts.append(cases._search_text(merged))
+    staged["search_text"] = texts
+    if entity == "clientes":
+        from ..values import name_key
+
+        staged["name_key"] = [name_key(n) for n in staged["name"]]
+    return staged
