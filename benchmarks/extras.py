@@ -1,0 +1,344 @@
+"""The parts of the benchmark beyond queries: CSV import, dashboards in Chromium, kernel memory.
+
+Each part reports itself as missing (with the reason) when what it measures does not
+exist yet, so that the report always says what was and was not measured.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from . import datasets
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+# What counts as "widgets visible" per dashboard: its first data row or, failing that, any widget.
+DASHBOARDS = {
+    "clientes.ipynb": ".ct-row .ct-text-cells",
+    "portafolio.ipynb": ".jupyter-widgets",
+    "importancia.ipynb": ".jupyter-widgets",
+}
+EMPTY = "vacio.ipynb"
+EMPTY_SELECTOR = ".widget-html"
+
+
+def run_all(names: list[str], work: Path, repeat: int, skip: set[str], log, results: dict) -> list[str]:
+    """Run the extra parts not in `skip`; return their Markdown sections."""
+    sections = []
+    if "import" not in skip:
+        sections.append(import_section(names, work, log))
+    if "browser" not in skip or "memory" not in skip:
+        sections.append(dashboard_section(names, work, repeat, skip, log))
+    return sections
+
+
+# --- CSV import -------------------------------------------------------------------------
+
+# Import sizes: rows of the CSV, taken from the database of the named benchmark size.
+IMPORT_ROWS = {"medium": 100_000, "large": 1_000_000}
+CSV_FIELDS = ("case_number", "title", "court", "matter", "stage", "status", "opened_on", "closed_on", "amount",
+              "currency", "responsible_lawyer", "counterparty", "client_side")
+
+
+def _import_entry():
+    """Return `casetrack_nb.importing.import_file`, or None while it does not exist."""
+    try:
+        from casetrack_nb import importing
+    except ImportError:
+        return None
+    return getattr(importing, "import_file", None) or getattr(__import__(
+        "casetrack_nb.importing.service", fromlist=["import_file"]), "import_file", None)
+
+
+def _export_csv(source: Path, target: Path) -> dict[str, str]:
+    """Write the cases of `source` as a Spanish-headed CSV with the client's tax id; return header -> field."""
+    import duckdb
+
+    from casetrack_nb import cases
+
+    labels = {name: es for name, es, *_ in cases.FIELDS}
+    headers = {labels[name]: name for name in CSV_FIELDS}
+    headers["Identificador tributario del cliente"] = "client_tax_id"
+    columns = ", ".join(f'k.{name} AS "{labels[name]}"' for name in CSV_FIELDS)
+    con = duckdb.connect(str(source), read_only=True)
+    try:
+        con.execute(f"""COPY (SELECT {columns}, c.tax_id AS "Identificador tributario del cliente"
+                             FROM cases k LEFT JOIN clients c ON c.id = k.client_id ORDER BY k.id)
+                        TO '{target}' (HEADER, DELIMITER ',')""")
+    finally:
+        con.close()
+    return headers
+
+
+def import_section(names: list[str], work: Path, log) -> str:
+    lines = ["### Importing cases from CSV", ""]
+    entry = _import_entry()
+    if entry is None:
+        lines.append("Missing: `casetrack_nb.importing.import_file` does not exist yet, so this part was"
+                     " not measured.")
+        return "\n".join(lines)
+    import duckdb
+
+    import casetrack_nb as ct
+    from casetrack_nb import demo
+
+    lines += ["One import per size into a database holding the same clients and no cases (the import"
+              " validates, links each row to its client by tax id and writes in one transaction, skipping"
+              " rows with errors), "
+              "next to DuckDB's own `read_csv` of the same file into a table (median of 3).", "",
+              "| rows | casetrack import_file | DuckDB read_csv | import / read_csv |", "|---:|---:|---:|---:|"]
+    for size_name, rows in IMPORT_ROWS.items():
+        if size_name not in names:
+            continue
+        size = datasets.SIZES[size_name]
+        source, _ = datasets.ensure_database(size, work)
+        csv_path = work / f"{size_name}-cases.csv"
+        headers = _export_csv(source, csv_path)
+
+        empty = work / f"{size_name}-clients-only.duckdb"
+        if not empty.exists():
+            db = ct.open_database(empty, user="socia")
+            demo.generate(db, n_clients=size.n_clients, n_cases=0, seed=size.seed)
+        target = work / f"{size_name}-import.duckdb"
+        shutil.copyfile(empty, target)
+        log(f"  import of {rows:,} case rows")
+        started = time.perf_counter()
+        report = entry(ct.open_database(target, user="socia"), "causas", csv_path, overrides=headers,
+                       only_valid=True)
+        imported = time.perf_counter() - started
+        target.unlink(missing_ok=True)
+
+        floor = []
+        for _ in range(3):
+            con = duckdb.connect()
+            started = time.perf_counter()
+            con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{csv_path}', all_varchar = true)")
+            floor.append(time.perf_counter() - started)
+            con.close()
+        floor_seconds = statistics.median(floor)
+        note = f" ({report.skipped:,} rows skipped with errors)" if report.skipped else ""
+        lines.append(f"| {rows:,} | {imported:.1f} s{note} | {floor_seconds:.2f} s | {imported / floor_seconds:.0f}× |")
+        csv_path.unlink(missing_ok=True)
+    return "\n".join(lines)
+
+
+# --- Dashboards in Chromium and kernel memory ---------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _empty_notebook() -> dict:
+    """A dashboard-shaped notebook that shows one widget and touches no database."""
+    def cell(kind, source):
+        base = {"cell_type": kind, "metadata": {}, "source": source}
+        return {**base, "execution_count": None, "outputs": []} if kind == "code" else base
+    return {"nbformat": 4, "nbformat_minor": 5,
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+            "cells": [cell("markdown", "# Vacío"), cell("code", "import ipywidgets\n\nw = ipywidgets.HTML('Listo')"),
+                      cell("code", "w")]}
+
+
+class Voila:
+    """A Voilà process on 127.0.0.1 serving `root`, started as tests/conftest.py starts it."""
+
+    def __init__(self, root: Path, db_path: Path, user: str = "socia", extra_args=()):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "CASETRACK_DB": str(db_path), "CASETRACK_USER": user}
+        env.pop("JUPYTERHUB_USER", None)
+        self.log = open(root / f"voila-{self.port}.log", "w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "voila", str(root), "--no-browser", f"--port={self.port}",
+             "--Voila.ip=127.0.0.1", "--show_tracebacks=False", *extra_args],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=str(ROOT))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"voila exited with {self.process.returncode}; see {self.log.name}")
+            try:
+                urllib.request.urlopen(self.url + "/", timeout=2)
+                return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError("voila did not answer on 127.0.0.1 within 60 s")
+
+    def page_url(self, notebook: str) -> str:
+        return f"{self.url}/voila/render/{notebook}"
+
+    def kernel_pids(self) -> set[int]:
+        """Return the PIDs of this server's kernel processes, read from /proc."""
+        pids = set()
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            if parent == self.process.pid and b"ipykernel" in cmdline:
+                pids.add(int(entry.name))
+        return pids
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+def rss_mb(pid: int) -> float | None:
+    """Return the resident set size of `pid` in MB from /proc/PID/status, None if it ended."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def _loopback_context(browser):
+    """Return a browser context that blocks every request not aimed at 127.0.0.1."""
+    context = browser.new_context(locale="es-CL")
+
+    def only_loopback(route):
+        if route.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            route.abort()
+
+    context.route("**/*", only_loopback)
+    return context
+
+
+def _open_until_visible(browser, url: str, selector: str) -> float:
+    """Return seconds from the request to `selector` being visible, in a fresh context."""
+    context = _loopback_context(browser)
+    page = context.new_page()
+    try:
+        started = time.perf_counter()
+        page.goto(url)
+        page.locator(selector).first.wait_for(state="visible", timeout=60_000)
+        return time.perf_counter() - started
+    finally:
+        context.close()
+
+
+def dashboard_section(names: list[str], work: Path, repeat: int, skip: set[str], log) -> str:
+    present = [name for name in DASHBOARDS if (NOTEBOOKS / name).exists()]
+    lines = ["### Dashboards in Chromium and kernel memory", ""]
+    missing = [name for name in DASHBOARDS if name not in present]
+    if missing:
+        lines.append(f"Missing notebooks (not measured): {', '.join(missing)}.")
+        lines.append("")
+    if not Path(CHROMIUM).exists():
+        lines.append(f"Not measured: Chromium is not installed at {CHROMIUM}.")
+        return "\n".join(lines)
+    from playwright.sync_api import sync_playwright
+
+    sizes = [names[0], names[-1]] if len(names) > 1 else names
+    root = Path(tempfile.mkdtemp(prefix="bench-voila-", dir=work))
+    for name in present:
+        shutil.copyfile(NOTEBOOKS / name, root / name)
+    (root / EMPTY).write_text(json.dumps(_empty_notebook()), encoding="utf-8")
+
+    render: dict[str, dict[str, float]] = {}
+    memory: dict[str, dict[str, float | None]] = {}
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                for size_name in sizes:
+                    db_path, _ = datasets.ensure_database(datasets.SIZES[size_name], work)
+                    server = Voila(root, db_path)
+                    try:
+                        if "browser" not in skip and "clientes.ipynb" in present:
+                            log(f"  {size_name}: first render, clientes vs empty notebook")
+                            render[size_name] = _time_first_render(browser, server, repeat)
+                        if "memory" not in skip:
+                            log(f"  {size_name}: kernel memory per dashboard")
+                            memory[size_name] = _kernel_memory(browser, server, present)
+                    finally:
+                        server.stop()
+            finally:
+                browser.close()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+    if render:
+        lines += ["First render: from `page.goto` to the first client row visible (clientes) or the one"
+                  f" widget visible (empty notebook), median of {repeat} loads each, alternating; each load"
+                  " starts a new kernel.", "",
+                  "| size | empty notebook | clientes | clientes / empty |", "|---|---:|---:|---:|"]
+        for size_name, medians in render.items():
+            lines.append(f"| {size_name} | {medians['empty']:.2f} s | {medians['clientes']:.2f} s"
+                         f" | {medians['clientes'] / medians['empty']:.2f}× |")
+        lines.append("")
+    if memory:
+        lines += ["Kernel memory: VmRSS of the kernel process (from /proc) 1 s after the dashboard showed its"
+                  " widgets.", "", "| dashboard | " + " | ".join(memory) + " | growth |",
+                  "|---|" + "---:|" * (len(memory) + 1)]
+        for name in [EMPTY, *present]:
+            values = [memory[size].get(name) for size in memory]
+            growth = values[-1] - values[0] if len(values) > 1 and None not in values else None
+            cells = " | ".join("—" if v is None else f"{v:.0f} MB" for v in values)
+            lines.append(f"| {name} | {cells} | {'—' if growth is None else f'{growth:+.0f} MB'} |")
+    return "\n".join(lines)
+
+
+def _time_first_render(browser, server: Voila, repeat: int) -> dict[str, float]:
+    samples = {"empty": [], "clientes": []}
+    _open_until_visible(browser, server.page_url(EMPTY), EMPTY_SELECTOR)  # warm-up, not timed
+    for round_number in range(repeat):
+        order = ("empty", "clientes") if round_number % 2 == 0 else ("clientes", "empty")
+        for which in order:
+            if which == "empty":
+                samples[which].append(_open_until_visible(browser, server.page_url(EMPTY), EMPTY_SELECTOR))
+            else:
+                samples[which].append(_open_until_visible(
+                    browser, server.page_url("clientes.ipynb"), DASHBOARDS["clientes.ipynb"]))
+    return {which: statistics.median(values) for which, values in samples.items()}
+
+
+def _kernel_memory(browser, server: Voila, present: list[str]) -> dict[str, float | None]:
+    """Open each dashboard in its own page and read its kernel's RSS while the page is open."""
+    found = {}
+    for name in [EMPTY, *present]:
+        selector = EMPTY_SELECTOR if name == EMPTY else DASHBOARDS[name]
+        before = server.kernel_pids()
+        context = _loopback_context(browser)
+        page = context.new_page()
+        try:
+            page.goto(server.page_url(name))
+            page.locator(selector).first.wait_for(state="visible", timeout=60_000)
+            time.sleep(1.0)
+            new = server.kernel_pids() - before
+            found[name] = max((rss_mb(pid) or 0.0) for pid in new) if new else None
+        finally:
+            context.close()
+    return found
+

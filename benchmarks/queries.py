@@ -1,0 +1,208 @@
+"""The timed queries, each computed three ways: the package, raw DuckDB SQL and pandas.
+
+`package` calls the public function as a dashboard does, so it pays the per-call attach
+of the file. `raw` is the floor: the minimal SQL for the same result on one connection
+kept open (to a byte copy of the file, because the package's attach and a kept
+connection cannot hold the same file in one process). `pandas` is what an analyst would
+otherwise do: read the tables into DataFrames with DuckDB's `.df()` on every call, then
+filter, group and sort in pandas.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Callable
+
+import duckdb
+import pandas as pd
+
+import casetrack_nb as ct
+from casetrack_nb import importance, portfolio
+from casetrack_nb.values import search_key
+
+PAGE = 25
+CASES_PAGE = 50
+NAME_SEARCH = "nunez"
+FREE_TEXT = "sunat"
+
+
+@dataclass
+class Operation:
+    """One user action and its three implementations (a missing one is None)."""
+
+    name: str
+    label: str
+    package: Callable[[], object]
+    raw: Callable[[], object] | None
+    pandas: Callable[[], object] | None
+
+
+class KeptConnection:
+    """A Database look-alike whose `read()` yields one connection kept open (no per-call attach)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, user: str = "socia"):
+        self.con = con
+        self.user = user
+        self.path = None
+
+    @contextlib.contextmanager
+    def read(self):
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        finally:
+            self.con.execute("ROLLBACK")
+
+    transaction = read
+
+
+def _load(path: str, *tables: str) -> list[pd.DataFrame]:
+    """Read whole tables into DataFrames, as a notebook analyst would."""
+    con = duckdb.connect(path, read_only=True)
+    try:
+        return [con.execute(f"SELECT * FROM {table}").df() for table in tables]
+    finally:
+        con.close()
+
+
+def _counts(cases: pd.DataFrame) -> pd.DataFrame:
+    """Return active and total cases per client id (int64 index)."""
+    linked = cases[cases["client_id"].notna()]
+    counts = linked.assign(active=linked["status"].eq("activa")).groupby("client_id").agg(
+        active_cases=("active", "sum"), total_cases=("status", "size"))
+    counts.index = counts.index.astype("int64")
+    return counts
+
+
+def _pandas_client_page(path: str, search: str = "") -> pd.DataFrame:
+    clients, cases = _load(path, "clients", "cases")
+    clients = clients[clients["deleted_at"].isna()]
+    if search:
+        clients = clients[clients["search_text"].str.contains(search_key(search), regex=False)]
+    total = len(clients)
+    page = clients.sort_values(["name", "id"]).head(PAGE)
+    page = page.join(_counts(cases), on="id")
+    page[["active_cases", "total_cases"]] = page[["active_cases", "total_cases"]].fillna(0).astype("int64")
+    page.attrs["total"] = total
+    return page
+
+
+def _pandas_case_page(path: str, *, client_id=None, status=None, text="", size=PAGE) -> pd.DataFrame:
+    cases, clients = _load(path, "cases", "clients")
+    mask = pd.Series(True, index=cases.index)
+    if client_id is not None:
+        mask &= cases["client_id"].eq(client_id)
+    if status:
+        mask &= cases["status"].eq(status)
+    if text:
+        mask &= cases["search_text"].str.contains(search_key(text), regex=False)
+    found = cases[mask]
+    page = found.sort_values(["opened_on", "id"], ascending=False).head(size)
+    page = page.merge(clients[["id", "name"]].rename(columns={"id": "client_id", "name": "client_name"}),
+                      on="client_id", how="left")
+    page.attrs["total"] = len(found)
+    return page
+
+
+def _pandas_summary(path: str) -> pd.DataFrame:
+    clients, cases = _load(path, "clients", "cases")
+    clients = clients[clients["deleted_at"].isna()][["id", "name", "client_group"]]
+    frame = clients.join(_counts(cases), on="id").fillna({"active_cases": 0, "total_cases": 0})
+    frame = frame.sort_values(["active_cases", "name", "id"], ascending=[False, True, True])
+    portfolio_active = frame["active_cases"].sum()
+    frame["rank"] = range(1, len(frame) + 1)
+    frame["active_share"] = frame["active_cases"] / portfolio_active
+    frame["cumulative_share"] = frame["active_cases"].cumsum() / portfolio_active
+    before = frame["cumulative_share"] - frame["active_share"]
+    frame["abc_class"] = "C"
+    frame.loc[(before < portfolio.B_LIMIT), "abc_class"] = "B"
+    frame.loc[(before < portfolio.A_LIMIT), "abc_class"] = "A"
+    frame.loc[frame["active_cases"] == 0, "abc_class"] = "C"
+    return frame
+
+
+def _pandas_importance(path: str) -> pd.DataFrame:
+    """The ranking plus 12-month intake windows and amounts per currency (the score is left out)."""
+    frame = _pandas_summary(path)
+    (cases,) = _load(path, "cases")
+    prior_start, window_start, as_of = (pd.Timestamp(d) for d in importance.ImportanceFilter().windows())
+    opened = cases["opened_on"]
+    cases = cases.assign(
+        last=(opened > window_start) & (opened <= as_of),
+        prior=(opened > prior_start) & (opened <= window_start),
+    )
+    intake = cases.groupby("client_id")[["last", "prior"]].sum()
+    active = cases[cases["status"].eq("activa") & cases["amount"].notna()]
+    amounts = active.pivot_table(index="client_id", columns=active["currency"].fillna("CLP"), values="amount",
+                                 aggfunc="sum")
+    return frame.join(intake, on="id").join(amounts, on="id")
+
+
+def largest_client(path: str) -> int:
+    con = duckdb.connect(path, read_only=True)
+    try:
+        return con.execute("SELECT client_id FROM cases WHERE client_id IS NOT NULL GROUP BY client_id"
+                           " ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+    finally:
+        con.close()
+
+
+def operations(db: ct.Database, raw: duckdb.DuckDBPyConnection, path: str, client_id: int) -> list[Operation]:
+    """Return the benchmarked user actions on `db`, with `raw` as the kept connection for the floor."""
+    def raw_client_page(search: str = ""):
+        where, params = "deleted_at IS NULL", []
+        if search:
+            where += " AND search_text LIKE ?"
+            params.append(f"%{search_key(search)}%")
+        return raw.execute(
+            f"""WITH page AS (SELECT *, count(*) OVER () AS total FROM clients WHERE {where}
+                              ORDER BY name COLLATE es, id LIMIT {PAGE})
+                SELECT p.*, coalesce(k.active_cases, 0) AS active_cases, coalesce(k.total_cases, 0) AS total_cases
+                FROM page p LEFT JOIN (
+                    SELECT client_id, count(*) FILTER (status = 'activa') AS active_cases, count(*) AS total_cases
+                    FROM cases WHERE client_id IN (SELECT id FROM page) GROUP BY client_id) k ON k.client_id = p.id
+                ORDER BY p.name COLLATE es, p.id""",
+            params,
+        ).df()
+
+    def raw_case_page(where: str, params: list, size: int = PAGE):
+        return raw.execute(
+            f"""SELECT k.*, c.name AS client_name, count(*) OVER () AS total
+                FROM cases k LEFT JOIN clients c ON c.id = k.client_id WHERE {where}
+                ORDER BY k.opened_on DESC NULLS LAST, k.id DESC LIMIT {size}""",
+            params,
+        ).df()
+
+    text = f"%{search_key(FREE_TEXT)}%"
+    kept = KeptConnection(raw)
+    return [
+        Operation("client_list", "Client list, first page with counts (list_clients)",
+                  lambda: ct.list_clients(db, page_size=PAGE),
+                  raw_client_page, lambda: _pandas_client_page(path)),
+        Operation("name_search", f"Client name search «{NAME_SEARCH}» (list_clients)",
+                  lambda: ct.list_clients(db, search=NAME_SEARCH, page_size=PAGE),
+                  lambda: raw_client_page(NAME_SEARCH), lambda: _pandas_client_page(path, NAME_SEARCH)),
+        Operation("client_cases", "Largest client's cases, first page (client_cases)",
+                  lambda: ct.client_cases(db, client_id, page_size=CASES_PAGE),
+                  lambda: raw_case_page("k.client_id = ?", [client_id], CASES_PAGE),
+                  lambda: _pandas_case_page(path, client_id=client_id, size=CASES_PAGE)),
+        Operation("filter_client_status", "Portfolio filter: client and status (search_cases)",
+                  lambda: ct.search_cases(db, ct.CaseFilter(client_ids=[client_id], status="activa")),
+                  lambda: raw_case_page("k.client_id = ? AND k.status = 'activa'", [client_id]),
+                  lambda: _pandas_case_page(path, client_id=client_id, status="activa")),
+        Operation("filter_text", f"Portfolio filter: free text «{FREE_TEXT}» (search_cases)",
+                  lambda: ct.search_cases(db, ct.CaseFilter(text=FREE_TEXT)),
+                  lambda: raw_case_page("k.search_text LIKE ? AND k.status = 'activa'", [text]),
+                  lambda: _pandas_case_page(path, status="activa", text=FREE_TEXT)),
+        Operation("portfolio_summary", "Portfolio summary with ABC (portfolio_summary)",
+                  lambda: ct.portfolio_summary(db),
+                  lambda: raw.execute(portfolio.SUMMARY_SQL, [portfolio.A_LIMIT, portfolio.B_LIMIT]).df()
+                  if hasattr(portfolio, "SUMMARY_SQL") else portfolio.portfolio_summary(kept),
+                  lambda: _pandas_summary(path)),
+        Operation("importance_table", "Importance table with score (importance.importance_table)",
+                  lambda: importance.importance_table(db),
+                  # The floor runs the package's own SQL and pandas steps on the kept connection.
+                  lambda: importance.importance_table(kept),
+                  lambda: _pandas_importance(path)),
+    ]
