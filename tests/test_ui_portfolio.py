@@ -342,7 +342,7 @@ def test_stale_row_gives_conflict_message(sample):
 
 @pytest.mark.parametrize("fixture", ["user_db", "unknown_db"])
 def test_reader_sees_no_actions(sample, request, fixture):
-    db, _clients, case_ids = sample
+    db, clients, case_ids = sample
     reader = request.getfixturevalue("user_db") if fixture == "user_db" else ct.open_database(db.path, user="visita")
     app = PortfolioApp(reader)
     assert app.total == 10
@@ -353,6 +353,10 @@ def test_reader_sees_no_actions(sample, request, fixture):
 
     app.toggle_status(case_ids[1])
     assert "no tiene permiso" in app.notice.value
+    app.notice.clear()
+    app.link(case_ids[7], clients["A"])
+    assert "no tiene permiso" in app.notice.value
+    assert ct.get_case(db, case_ids[7])["client_id"] is None
     assert ct.get_case(db, case_ids[1])["status"] == "activa"
     with pytest.raises(PermissionDenied):
         ct.set_case_status(reader, case_ids[1], "inactiva")

@@ -1,7 +1,7 @@
 """Portafolio › Causas: the case list with search, advanced filters, row actions and export.
 
 The notebook notebooks/portafolio.ipynb only runs `PortfolioApp.from_environment()`.
-Paging and sorting happen in DuckDB (`cases.search_cases`), so the page never holds
+Paging and sorting happen in DuckDB (`cases.search_cases`), so the page never contains
 more than one page of cases.
 """
 
@@ -125,9 +125,9 @@ SORT_KEYS = ("opened_on", "case_number", "title", "client", "court", "matter", "
 
 # Results grid columns: (message key suffix, CSS width).
 COLUMNS = (
-    ("case_number", "120px"), ("title", "minmax(160px, 2fr)"), ("client", "minmax(140px, 1.5fr)"),
+    ("case_number", "150px"), ("title", "minmax(160px, 2fr)"), ("client", "minmax(140px, 1.5fr)"),
     ("court", "minmax(130px, 1.3fr)"), ("matter", "100px"), ("stage", "100px"), ("status", "84px"),
-    ("opened_on", "96px"), ("amount", "130px"), ("responsible_lawyer", "minmax(110px, 1fr)"),
+    ("opened_on", "100px"), ("amount", "130px"), ("responsible_lawyer", "minmax(110px, 1fr)"),
 )
 GRID = "display: grid; grid-template-columns: " + " ".join(width for _key, width in COLUMNS) + "; column-gap: 8px;"
 
@@ -136,7 +136,8 @@ CSS = """
 .ct-case-grid { padding: 4px 6px; align-items: center; border-bottom: 1px solid #eef2f7; font-size: 13px; }
 .ct-case-head { border-bottom: 2px solid #d9e2ec; }
 .ct-chip button, .ct-chip { border-radius: 14px !important; background: #e0e7ff !important; }
-.ct-export a { margin-right: 16px; }
+.ct-export a { margin-right: 16px; color: #1d4ed8; text-decoration: underline; font-weight: 500; }
+.ct-case-head .ct-cell { white-space: normal; }
 .ct-link-panel { border: 1px solid #d9e2ec; border-radius: 6px; padding: 8px 12px; margin: 6px 0; background: #f8fafc; }
 </style>
 """
@@ -158,6 +159,7 @@ def query_string() -> str:
     Voilà 0.5 starts each page's kernel with QUERY_STRING in its environment; a
     pre-heated kernel (`--preheat_kernel`) has to wait for it over a websocket.
     """
+    # NOTE: the pre-heated path follows Voilà's documented get_query_string(); no test runs it.
     if os.environ.get("VOILA_PREHEAT") == "True":
         from voila.utils import get_query_string
 
@@ -207,19 +209,23 @@ class CaseTable(widgets.VBox):
         status = record["status"]
         badge = f'<span class="ct-badge ct-badge-{esc(status)}">{esc(t(f"portfolio.badge.{status}"))}</span>'
         currency = None if _missing(record["currency"]) else record["currency"]
-        cells = [
-            esc(record["case_number"]),
-            esc("" if _missing(record["title"]) else record["title"]),
-            client_html,
-            esc("" if _missing(record["court"]) else record["court"]),
-            esc("" if _missing(record["matter"]) else record["matter"]),
-            esc("" if _missing(record["stage"]) else record["stage"]),
-            badge,
-            esc(formatting.date(record["opened_on"], locale)),
-            esc(formatting.money(record["amount"], currency, locale)),
-            esc("" if _missing(record["responsible_lawyer"]) else record["responsible_lawyer"]),
+        texts = [
+            record["case_number"],
+            record["title"],
+            None,
+            record["court"],
+            record["matter"],
+            record["stage"],
+            None,
+            formatting.date(record["opened_on"], locale),
+            formatting.money(record["amount"], currency, locale),
+            record["responsible_lawyer"],
         ]
-        body = "".join(f'<div class="ct-cell">{cell}</div>' for cell in cells)
+        texts = ["" if _missing(text) else str(text) for text in texts]
+        cells = [f'<div class="ct-cell" title="{esc(text)}">{esc(text)}</div>' for text in texts]
+        cells[2] = f'<div class="ct-cell" title="{esc("" if _missing(client) else client)}">{client_html}</div>'
+        cells[6] = f'<div class="ct-cell">{badge}</div>'
+        body = "".join(cells)
         return (f'<div class="ct-case-grid ct-case-row" data-case-id="{int(record["id"])}" '
                 f'style="{GRID}">{body}</div>')
 

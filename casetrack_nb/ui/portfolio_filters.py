@@ -55,7 +55,7 @@ CHOICES_LIMIT = 20
 class ClientPicker(widgets.VBox):
     """A type-ahead over the live clients; chosen clients show as chips that a click removes.
 
-    Each keystroke asks `clients.client_choices` for at most 20 matches, so it works over
+    Each keystroke queries `clients.client_choices` for at most 20 matches, so it works over
     thousands of clients. A client is chosen when the text equals one of the offered
     labels (picking it from the browser's list does that). With `multiple=False` a new
     choice replaces the previous one.
@@ -97,7 +97,7 @@ class ClientPicker(widgets.VBox):
         """Query the clients matching `text` and offer them in the browser's list."""
         offered: dict[str, int] = {}
         for label, client_id in clients.client_choices(self.db, text, limit=CHOICES_LIMIT):
-            # Two clients may share a name without a tax id; the id tells them apart.
+            # Two clients may share a name without a tax id, so the id distinguishes them.
             key = label if label not in offered else f"{label} · id {client_id}"
             offered[key] = client_id
         self._offered = offered
@@ -202,6 +202,7 @@ class FilterPanel(widgets.VBox):
         advanced = widgets.VBox([client_row, lists, hint, ranges])
         self.advanced = widgets.Accordion([advanced], titles=(t("portfolio.filter.title"),), selected_index=0)
         super().__init__([search_bar, self.advanced])
+        self.add_class("ct-filters")
 
         for control in (self.text, self.status, self.without_client, self.courts, self.matters, self.stages,
                         self.lawyers, self.opened_from, self.opened_to, self.amount_min, self.amount_max,
