@@ -18,6 +18,7 @@ from .values import (
     FieldError,
     case_number_key,
     clean_text,
+    is_missing,
     parse_amount,
     parse_choice,
     parse_currency,
@@ -105,10 +106,12 @@ def _parse(name: str, kind: str, max_length: int, raw: Any) -> Any:
     if kind == "text":
         return clean_text(raw, field=name, label=text_label, max_length=max_length)
     if kind == "client":
-        if raw is None or (isinstance(raw, float) and raw != raw) or raw == "":
+        if is_missing(raw) or raw == "":
             return None
-        if isinstance(raw, bool) or not isinstance(raw, (int, str)) or not str(raw).strip().isdigit():
+        if isinstance(raw, bool) or not isinstance(raw, (int, str)):
             raise FieldError(name, t("val.type", field=text_label, type=type(raw).__name__))
+        if not str(raw).strip().isdigit():
+            raise FieldError(name, t("val.client_id", field=text_label, value=raw))
         return int(raw)
     if kind == "status":
         return parse_choice(raw, field=name, label=text_label, choices=STATUSES) or "activa"

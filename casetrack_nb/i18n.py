@@ -95,6 +95,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "El correo «{value}» de «{field}» no es válido. Debe tener la forma nombre@dominio.cl.",
         "en": "The e-mail '{value}' in '{field}' is not valid. It must look like name@domain.com.",
     },
+    "val.client_id": {
+        "es": "«{value}» no es un número de cliente válido para «{field}». Elija el cliente de la lista.",
+        "en": "'{value}' is not a valid client number for '{field}'. Pick the client from the list.",
+    },
     "val.type": {
         "es": "El valor de «{field}» tiene un tipo no válido ({type}). Escriba un texto.",
         "en": "The value of '{field}' has an invalid type ({type}). Enter text.",

@@ -71,6 +71,14 @@ _MAX_FORM_TOKENS = max(len(key) for key in _LEGAL_FORMS)
 CURRENCIES = frozenset(list_currencies())
 
 
+def is_missing(value: object) -> bool:
+    """Return True for None and the missing-value markers of floats and pandas (NaN, NA, NaT)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    # pandas.NA and pandas.NaT, checked by type name so this module does not import pandas.
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
 def strip_accents(text: str) -> str:
     """Remove combining marks: 'Peñalolén' -> 'Penalolen'."""
     decomposed = unicodedata.normalize("NFD", text)
@@ -139,7 +147,7 @@ def clean_text(
 
     Returns None for a blank optional value. pandas' NaN counts as blank, never as 'nan'.
     """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         value = ""
     if not isinstance(value, str):
         if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
@@ -190,7 +198,7 @@ _DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y")
 
 def parse_date(value: object, *, field: str, label: str) -> dt.date | None:
     """Accept a date, a datetime, an ISO date or a day-first date ('31-12-2025', '31/12/2025')."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return None
     if isinstance(value, dt.datetime):
         return value.date()
@@ -218,7 +226,7 @@ def parse_date(value: object, *, field: str, label: str) -> dt.date | None:
 
 def parse_amount(value: object, *, field: str, label: str) -> Decimal | None:
     """Parse a non-negative amount: a number, '1.234.567,89' or '1,234,567.89'."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return None
     if isinstance(value, bool):
         raise FieldError(field, t("val.type", field=label, type="bool"))
