@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import backup, demo, settings, users
 from .errors import CasetrackError
+from .importing import command as import_command
 from .i18n import set_language
 from .store import current_username, open_database, resolve_path
 
@@ -157,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     restore_cmd.add_argument("src", help="archivo de respaldo creado con `casetrack backup`")
     restore_cmd.add_argument("--force", action="store_true", help="reemplazar una base existente (se guarda como .bak)")
     restore_cmd.set_defaults(func=cmd_restore)
+
+    import_command.add_parser(commands)
 
     serve = commands.add_parser("serve", help="servir los tableros con Voilà en 127.0.0.1")
     serve.add_argument("--port", type=int, default=8866)

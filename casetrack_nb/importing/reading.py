@@ -115,7 +115,10 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
 
 
 def _split(line: str, separator: str) -> list[str]:
-    return next(csv.reader([line], delimiter=separator), [])
+    try:
+        return next(csv.reader([line], delimiter=separator), [])
+    except csv.Error:  # a line break inside the unwrapped text: leave the record as it was
+        return [line]
 
 
 def _unwrap(fields: list[str], separator: str, expected: int | None) -> list[str] | None:

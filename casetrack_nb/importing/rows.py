@@ -121,7 +121,7 @@ def choose_amount_style(values: pd.Series) -> str | None:
         return "comma"
     if dot > comma:
         return "dot"
-    if text.str.contains(r"^\d{1,3}(,\d{3})+$", regex=True).any():
+    if text.str.contains(r"^\d{1,3}(?:,\d{3})+$", regex=True).any():
         return "dot"
     return "comma" if text.str.contains(",", regex=False).any() or text.str.contains(".", regex=False).any() else None
 

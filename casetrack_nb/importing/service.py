@@ -188,8 +188,11 @@ def _match_clients(con, prepared: Prepared, report: ImportReport) -> pd.DataFram
                 match = by_tax[tax]
             elif code and len(by_code.get(code, [])) == 1:
                 match = by_code[code][0]
-            elif not tax[2] and not code and len(by_name.get(record["name_key"], [])) == 1:
-                match = by_name[record["name_key"]][0]
+            elif not tax[2] and not code:
+                # A row without tax id or code is the same client only under the very same name;
+                # a merely similar name gets the possible-duplicate warning below.
+                same = [row for row in by_name.get(record["name_key"], []) if row[1] == record["name"]]
+                match = same[0] if len(same) == 1 else None
             if match is not None and match[0] in claimed:
                 report.add(number, columns["name"], record["name"],
                            t("import.same_client_twice", row=claimed[match[0]], other=match[1], other_id=match[0]))
@@ -223,7 +226,7 @@ def _match_cases(con, prepared: Prepared, report: ImportReport) -> pd.DataFrame:
     staged = values.copy()
 
     if "client_tax_id" in values or "client_name" in values:
-        staged["client_id"] = _link_clients(con, values, numbers, columns, report)
+        staged["client_id"] = pd.array(_link_clients(con, values, numbers, columns, report), dtype="Int64")
     staged = staged.drop(columns=[c for c in ("client_tax_id", "client_name") if c in staged])
     staged["row"] = numbers
     staged["source"] = prepared.sources
@@ -334,7 +337,7 @@ def _write(con, actor: str, entity: str, staged: pd.DataFrame, report: ImportRep
     key_column = "name_key" if entity == "clientes" else "case_number_key"
     frame[key_column] = staged[key_column].astype(object)
     for name in fields:
-        frame[name] = [None if value is None or value is pd.NA else str(value) for value in staged[name]]
+        frame[name] = [_cell_text(value) for value in staged[name]]
 
     def typed(name: str) -> str:
         return f"CAST(s.{name} AS {_TYPES.get(name, 'VARCHAR')})"
@@ -395,10 +398,17 @@ def _write(con, actor: str, entity: str, staged: pd.DataFrame, report: ImportRep
             if bar is not None:
                 bar.update(int((frame["chunk"] == chunk).sum()))
     finally:
-        con.unregister("import_rows")
         if bar is not None:
             bar.close()
+    con.unregister("import_rows")
     report.unchanged = int(frame["match_id"].notna().sum()) - report.updated
+
+
+def _cell_text(value: object) -> str | None:
+    """Return a validated value as the text DuckDB casts back to the column's type."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    return str(value)
 
 
 def _run(con, sql: str, params: list) -> None:
