@@ -2,6 +2,7 @@
 
 from .clients import ClientsApp
 from .home import HomeApp
+from .importance import ImportanceApp
 from .portfolio import PortfolioApp
 
-__all__ = ["ClientsApp", "HomeApp", "PortfolioApp"]
+__all__ = ["ClientsApp", "HomeApp", "ImportanceApp", "PortfolioApp"]

@@ -1,8 +1,8 @@
 """The Importancia dashboard: filters, headline figures, ranking, Pareto chart, intake chart and export.
 
 The figures come from casetrack_nb.importance and casetrack_nb.scoring as numeric
-DataFrames; this module only formats them (Babel, via casetrack_nb.formatting) and
-draws them with bqplot, which renders in JupyterLab and in Voilà.
+DataFrames. This module only formats them with casetrack_nb.formatting (Babel) and draws
+them with bqplot, which renders in JupyterLab and in Voilà.
 """
 
 from __future__ import annotations
@@ -91,8 +91,8 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Voilà's lab template puts data-voila="voila" on <body> and wraps each cell in a
 # div[cell-index]. The notebook's analyst section starts with a markdown cell holding
-# an element of class ct-analyst-only; in Voilà that cell and every later one are hidden,
-# while JupyterLab has no such body attribute and shows them.
+# an element of class ct-analyst-only. In Voilà that cell and every later one are hidden.
+# JupyterLab has no such body attribute, so it shows them.
 CSS = """
 <style>
 body[data-voila="voila"] div[cell-index]:has(.ct-analyst-only),
