@@ -36,7 +36,7 @@ _TYPES = {"client_since": "DATE", "opened_on": "DATE", "closed_on": "DATE", "amo
 
 @dataclass
 class Plan:
-    """What the user chose for a table: entity, column mapping, fixed values and date formats."""
+    """The choices for one table: entity, column mapping, preset (fixed values) and date formats."""
 
     entity: str
     mapping: dict[str, str | None]
@@ -189,8 +189,8 @@ def _match_clients(con, prepared: Prepared, report: ImportReport) -> pd.DataFram
             elif code and len(by_code.get(code, [])) == 1:
                 match = by_code[code][0]
             elif not tax[2] and not code:
-                # A row without tax id or code is the same client only under the very same name;
-                # a merely similar name gets the possible-duplicate warning below.
+                # A row without tax id or code matches only a client with the very same name.
+                # A merely similar name gets the possible-duplicate warning below.
                 same = [row for row in by_name.get(record["name_key"], []) if row[1] == record["name"]]
                 match = same[0] if len(same) == 1 else None
             if match is not None and match[0] in claimed:
