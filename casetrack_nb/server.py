@@ -1,6 +1,6 @@
 """The dashboard server: Voilà, plus a redirect from the root address to the landing page.
 
-Voilà 0.5 serving a folder answers `/` with its file tree and has no option to open a
+Voilà 0.5 serving a folder responds to `/` with its file tree and has no option to open a
 notebook there instead, so this subclass puts one redirect in front of its handlers.
 Run it like Voilà itself: `python -m casetrack_nb.server notebooks/ --port=8866 ...`.
 """

@@ -87,7 +87,7 @@ def test_admin_flows_in_browser(seeded_db, voila, new_page):
     expect(row(page, "Pesquera Austral")).to_have_count(0)
     expect(page.get_by_text("Cliente «Pesquera Austral Ltda.» eliminado.")).to_be_visible()
 
-    # A client with cases is not deleted; the refusal says why.
+    # A client with cases is not deleted, and the message gives the reason.
     row(page, "Minera Cordillera").get_by_role("button", name="⋮").click()
     row(page, "Minera Cordillera").get_by_role("button", name="Eliminar").click()
     dialog(page).get_by_role("button", name="Eliminar").click()

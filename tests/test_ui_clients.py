@@ -317,3 +317,55 @@ def test_home_page_links_dashboards(admin_db):
     for notebook in ("clientes.ipynb", "portafolio.ipynb", "importancia.ipynb"):
         assert f'href="{notebook}"' in home.cards.value
         assert f'href="{notebook}"' in home.header.nav.value
+
+
+def test_history_lists_changes_for_admin(admin_db):
+    client = ct.add_client(admin_db, name="Forestal Araucanía")
+    ct.update_client(admin_db, client["id"], {"industry": "Forestal"}, expected_version=client["version"])
+    app = build_app(admin_db)
+    row = app.table.rows[0]
+
+    row.menu_button.click()
+    row.history_button.click()
+
+    history = app.side_panel
+    assert [entry["action"] for entry in history.entries] == ["update", "create"]
+    assert ("industry", None, "Forestal") in history.entries[0]["changes"]
+    assert "admin" in history.body.value
+    app.close_panel_button.click()
+    assert app.side_panel is None
+
+
+def test_trash_restores_for_superadmin(super_db):
+    client = ct.add_client(super_db, name="Textil Valparaíso")
+    ct.delete_client(super_db, client["id"])
+    app = build_app(super_db)
+    assert names(app) == []
+
+    app.trash_button.click()
+    app.side_panel.restore_buttons[client["id"]].click()
+
+    assert names(app) == ["Textil Valparaíso"]
+    assert ct.get_client(super_db, client["id"])["deleted_at"] is None
+
+
+def test_import_and_trash_by_role(admin_db, super_db, user_db):
+    admin_app = build_app(admin_db)
+    assert admin_app.import_button is not None
+    assert admin_app.trash_button is None
+    assert build_app(super_db).trash_button is not None
+    reader_app = build_app(user_db)
+    assert reader_app.import_button is None
+    assert reader_app.trash_button is None
+
+
+def test_import_panel_refreshes_list(admin_db):
+    app = build_app(admin_db)
+    app.import_button.click()
+    panel = app.side_panel
+    assert panel.on_imported is not None
+    assert panel.upload.description
+
+    ct.add_client(admin_db, name="Importado por lote")  # as an import would write it
+    panel.on_imported()
+    assert names(app) == ["Importado por lote"]

@@ -14,6 +14,8 @@ from ..i18n import add_messages, t
 from .base import AppContext, Header, Notice, busy, esc, failed_panel, guarded, load_context, stylesheet
 from .client_cases import ClientCasesPanel
 from .client_form import ClientForm, ConfirmDialog, choice_label
+from .history import ClientHistory, TrashPanel
+from .importer import ImportPanel
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,7 @@ add_messages({
     "ui.clients.saved": {"es": "Cliente «{name}» guardado.", "en": "Client '{name}' saved."},
     "ui.clients.deleted": {"es": "Cliente «{name}» eliminado.", "en": "Client '{name}' deleted."},
     "ui.clients.refreshed": {"es": "Lista actualizada.", "en": "List refreshed."},
+    "ui.clients.close_panel": {"es": "Cerrar", "en": "Close"},
 })
 
 # Text columns of the list, by sort key. The case count and the options menu follow them.
@@ -250,7 +253,9 @@ class ClientTable(widgets.VBox):
     def _show_sort(self) -> None:
         for key, button in self.header_buttons.items():
             title = self.context.case_label if key == "total_cases" else t(f"ui.clients.col.{key}")
-            arrow = (" ▼" if self.descending else " ▲") if key == self.sort else ""
+            arrow = ""
+            if key == self.sort:
+                arrow = " ▼" if self.descending else " ▲"
             button.description = title + arrow
 
     def _on_search(self, _change) -> None:
@@ -294,6 +299,8 @@ class ClientsApp(widgets.VBox):
         menu_items: tuple[str, ...] = ()
         if self.can_write:
             menu_items = ("edit", "delete")
+        if permissions.can(role, "audit.read"):
+            menu_items += ("history",)
 
         self.header = Header(context, active="clients", title=t("ui.nav.clients"))
         self.add_button = None
@@ -308,6 +315,22 @@ class ClientsApp(widgets.VBox):
             toolbar_right.append(self.add_button)
         self.refresh_button = widgets.Button(description=t("ui.clients.refresh"), icon="refresh")
         self.refresh_button.on_click(self._on_refresh)
+
+        # Import, trash and history open one at a time in this area, above the list.
+        self.import_button = None
+        self.trash_button = None
+        if permissions.can(role, "import"):
+            self.import_button = widgets.Button(description=t("ui.clients.import"), icon="upload")
+            self.import_button.on_click(self._on_import)
+            toolbar_right.insert(0, self.import_button)
+        if permissions.can(role, "client.restore"):
+            self.trash_button = widgets.Button(description=t("ui.clients.trash"), icon="trash")
+            self.trash_button.on_click(self._on_trash)
+            toolbar_right.insert(0, self.trash_button)
+        self.side_panel: widgets.Widget | None = None
+        self.close_panel_button = widgets.Button(description=t("ui.clients.close_panel"), icon="times")
+        self.close_panel_button.on_click(self._on_close_panel)
+        self.panel_area = widgets.VBox(layout=widgets.Layout(margin="0 0 8px 0"))
 
         panels: list[widgets.Widget] = []
         try:
@@ -333,7 +356,8 @@ class ClientsApp(widgets.VBox):
             layout=widgets.Layout(justify_content="space-between", align_items="center", margin="4px 0 8px 0"),
         )
         modals = [dialog for dialog in (self.form, self.confirm) if dialog is not None]
-        super().__init__([stylesheet(), widgets.HTML(LOCAL_CSS), self.header, toolbar, self.notice, *panels, *modals])
+        super().__init__([stylesheet(), widgets.HTML(LOCAL_CSS), self.header, toolbar, self.notice, self.panel_area,
+                          *panels, *modals])
         self.add_class("ct-app")
         if self.table is not None:
             self.table.reload()
@@ -370,10 +394,43 @@ class ClientsApp(widgets.VBox):
     def _on_count(self, client: dict) -> None:
         self.cases_panel.show_client(client["id"], client["name"])
 
+    def show_panel(self, panel: widgets.Widget) -> None:
+        """Show `panel` above the list in place of the previous one."""
+        self.hide_panel()
+        self.side_panel = panel
+        close_line = widgets.HBox([self.close_panel_button], layout=widgets.Layout(justify_content="flex-end"))
+        self.panel_area.children = [close_line, panel]
+        self.panel_area.layout.border = "1px solid #d9e2ec"
+        self.panel_area.layout.padding = "8px 12px"
+
+    def hide_panel(self) -> None:
+        if self.side_panel is not None:
+            self.side_panel.close()
+        self.side_panel = None
+        self.panel_area.children = []
+        self.panel_area.layout.border = None
+        self.panel_area.layout.padding = None
+
+    @guarded()
+    def _on_close_panel(self, _button=None) -> None:
+        self.hide_panel()
+
+    @guarded()
+    def _on_import(self, _button=None) -> None:
+        with busy(self.import_button):
+            self.show_panel(ImportPanel(self.context, on_imported=self.table.reload))
+
+    @guarded()
+    def _on_trash(self, _button=None) -> None:
+        with busy(self.trash_button):
+            self.show_panel(TrashPanel(self.context, on_restored=lambda _client: self.table.reload()))
+
     @guarded()
     def _on_menu(self, client: dict, item: str) -> None:
         self.notice.clear()
-        if item == "edit":
+        if item == "history":
+            self.show_panel(ClientHistory(self.context, client["id"]))
+        elif item == "edit":
             self.form.open_edit(clients.get_client(self.context.db, client["id"]))
         elif item == "delete":
             self.confirm.ask(

@@ -57,5 +57,5 @@ class HomeApp(widgets.VBox):
         """Build the page for $CASETRACK_DB and the signed-in user, or a page explaining the failure."""
         try:
             return cls(load_context())
-        except Exception as error:  # a busy or unreadable database: say why instead of a traceback
+        except Exception as error:  # a busy or unreadable database: show the reason instead of a traceback
             return widgets.VBox([stylesheet(), failed_panel(error)])
