@@ -369,3 +369,18 @@ def test_import_panel_refreshes_list(admin_db):
     ct.add_client(admin_db, name="Importado por lote")  # as an import would write it
     panel.on_imported()
     assert names(app) == ["Importado por lote"]
+
+
+def test_role_removed_while_open_shows_denial(admin_db, super_db):
+    app = build_app(admin_db)
+    app.add_button.click()
+    app.form.fields["name"].value = "Cliente tardío"
+    ct.set_role(super_db, "admin", "usuario")
+
+    app.form.save_button.click()
+
+    assert app.form.is_open
+    assert "no tiene permiso" in app.form.notice.value
+    assert app.form.save_button.description == "Guardar"
+    assert not app.form.save_button.disabled
+    assert ct.list_clients(admin_db).total == 0

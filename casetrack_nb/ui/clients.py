@@ -63,7 +63,7 @@ LOCAL_CSS = f"""
     flex: 1 1 auto; min-width: 0; }}
 .ct-text-cells > div {{ overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }}
 .ct-line {{ border-bottom: 1px solid #eef2f6; padding: 2px 0; }}
-.ct-sort.jupyter-button {{ white-space: normal !important; height: auto; min-height: 28px; line-height: 1.2;
+.ct-sort.jupyter-button {{ white-space: normal !important; overflow-wrap: anywhere; height: auto !important; min-height: 28px; line-height: 1.2;
     text-align: left; background: transparent; font-weight: 600; color: #334e68; padding: 2px 4px; }}
 .ct-count.jupyter-button {{ text-decoration: underline; color: #1d4ed8; background: transparent; }}
 .ct-row-menu {{ justify-content: flex-end; gap: 6px; padding: 4px 0 6px 0; background: #f5f7fa; }}
