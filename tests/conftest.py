@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -88,7 +89,7 @@ class VoilaServer:
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "CASETRACK_DB": str(db_path), "CASETRACK_USER": user, **(language_env or {})}
         env.pop("JUPYTERHUB_USER", None)
-        self.log = open(db_path.parent / f"voila-{self.port}.log", "w")
+        self.log = tempfile.NamedTemporaryFile("w", prefix=f"voila-{self.port}-", suffix=".log", delete=False)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "casetrack_nb.server", str(NOTEBOOKS), "--no-browser", f"--port={self.port}",
              "--Voila.ip=127.0.0.1", "--show_tracebacks=False", *extra_args],

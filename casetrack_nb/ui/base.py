@@ -42,6 +42,7 @@ add_messages({
 
 # Dashboard notebooks, as Voilà serves them from the notebooks/ folder.
 PAGES = (
+    ("home", "index.ipynb"),
     ("clients", "clientes.ipynb"),
     ("portfolio", "portafolio.ipynb"),
     ("importance", "importancia.ipynb"),
