@@ -123,7 +123,7 @@ def _pandas_summary(path: str) -> pd.DataFrame:
 
 
 def _pandas_importance(path: str) -> pd.DataFrame:
-    """The ranking plus 12-month intake windows and amounts per currency (the score is left out)."""
+    """Compute the ranking, 12-month intake windows and amounts per currency (no score)."""
     frame = _pandas_summary(path)
     (cases,) = _load(path, "cases")
     prior_start, window_start, as_of = (pd.Timestamp(d) for d in importance.ImportanceFilter().windows())

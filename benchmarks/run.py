@@ -4,7 +4,7 @@
 
 Each size's demo database is generated once and cached in benchmarks/work/. Every
 query runs `--repeat` times per way (package, raw SQL, pandas), interleaved in one loop
-so that the machine's noise falls on all three alike; the report gives medians and
+so that the machine's noise falls on all three alike. The report gives medians and
 ratios. The generated part of the report sits between two HTML comments, so the
 hand-written findings around it survive a re-run.
 """
@@ -183,7 +183,9 @@ def render_targets(results: dict) -> list[str]:
 
 
 def _verdict(ok: bool | None) -> str:
-    return "—" if ok is None else ("met" if ok else "missed")
+    if ok is None:
+        return "—"
+    return "met" if ok else "missed"
 
 
 def write_report(output: Path, generated: str) -> None:
