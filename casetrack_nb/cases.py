@@ -268,7 +268,9 @@ class CaseFilter:
             needle = search_key(self.text)
             escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             number = case_number_key(self.text)
-            if number:
+            # The separator-free key matters only for numbers typed without their
+            # separators ('C12342024'); plain words are found in search_text alone.
+            if any(ch.isdigit() for ch in number):
                 clauses.append("(k.search_text LIKE ? ESCAPE '\\' OR k.case_number_key LIKE ?)")
                 params += [f"%{escaped}%", f"%{number}%"]
             else:
@@ -336,17 +338,19 @@ def search_cases(db, filters: CaseFilter | None = None, *, page: int = 1, page_s
     page_size = max(1, min(int(page_size), 500))
     where, params = filters.where()
     direction = "DESC" if descending else "ASC"
+    # The page is a top-N sort and the total a separate count: a window count over the
+    # result would make DuckDB materialise every matching row with all its columns.
     sql = (
-        f"SELECT {_RESULT_COLUMNS}, count(*) OVER () AS total FROM cases k LEFT JOIN clients c ON c.id = k.client_id"
+        f"SELECT {_RESULT_COLUMNS} FROM cases k LEFT JOIN clients c ON c.id = k.client_id"
         f" WHERE {where} ORDER BY {SORTS[sort]} {direction} NULLS LAST, k.id {direction} LIMIT ? OFFSET ?"
     )
     with db.read() as con:
         frame = con.execute(sql, [*params, page_size, (page - 1) * page_size]).df()
-        if frame.empty:
-            total = con.execute(f"SELECT count(*) FROM cases k WHERE {where}", params).fetchone()[0]
+        if len(frame) < page_size and (len(frame) or page == 1):
+            total = (page - 1) * page_size + len(frame)
         else:
-            total = int(frame["total"].iloc[0])
-    return CasePage(frame.drop(columns="total"), int(total), page, page_size)
+            total = con.execute(f"SELECT count(*) FROM cases k WHERE {where}", params).fetchone()[0]
+    return CasePage(frame, int(total), page, page_size)
 
 
 def export_cases(db, filters: CaseFilter | None = None, *, sort: str = "opened_on", descending: bool = True,

@@ -415,8 +415,9 @@ def list_clients(
         params.append(status)
     direction = "DESC" if descending else "ASC"
 
-    # Counting every client's cases is only needed to sort by a count; otherwise the
-    # page is chosen from the clients table alone and only its rows are counted.
+    # Three small queries on one connection: the page's ids (a top-N sort, which DuckDB
+    # does without ranking every client), their rows with case counts, and the total.
+    # Every client's cases are counted only when the sort is by a count.
     by_count = sort in ("total_cases", "active_cases")
     counts_join = (
         "LEFT JOIN (SELECT client_id, count(*) AS total_cases, count(*) FILTER (status = 'activa') AS active_cases"
@@ -425,32 +426,30 @@ def list_clients(
         else ""
     )
     order = f"coalesce(k.{sort}, 0)" if by_count else SORTS[sort]
-    sql = f"""
-        WITH page AS (
-            SELECT c.id, count(*) OVER () AS total, row_number() OVER (ORDER BY {order} {direction} NULLS LAST, c.id) AS position
-            FROM clients c {counts_join}
-            WHERE {' AND '.join(where)}
-            ORDER BY position
-            LIMIT ? OFFSET ?
-        )
+    condition = " AND ".join(where)
+    page_sql = (
+        f"SELECT c.id FROM clients c {counts_join} WHERE {condition}"
+        f" ORDER BY {order} {direction} NULLS LAST, c.id LIMIT ? OFFSET ?"
+    )
+    rows_sql = f"""
         SELECT {_SELECT},
                coalesce(k.active_cases, 0) AS active_cases,
                coalesce(k.total_cases, 0) - coalesce(k.active_cases, 0) AS inactive_cases,
-               coalesce(k.total_cases, 0) AS total_cases,
-               p.total
-        FROM page p
-        JOIN clients c ON c.id = p.id
+               coalesce(k.total_cases, 0) AS total_cases
+        FROM clients c
         LEFT JOIN (SELECT client_id, count(*) AS total_cases, count(*) FILTER (status = 'activa') AS active_cases
-                   FROM cases WHERE client_id IN (SELECT id FROM page) GROUP BY client_id) k ON k.client_id = c.id
-        ORDER BY p.position
+                   FROM cases WHERE client_id IN (SELECT unnest($ids)) GROUP BY client_id) k ON k.client_id = c.id
+        WHERE c.id IN (SELECT unnest($ids))
     """
     with db.read() as con:
-        frame = con.execute(sql, [*params, page_size, (page - 1) * page_size]).df()
-        if frame.empty:
-            total = con.execute(f"SELECT count(*) FROM clients c WHERE {' AND '.join(where)}", params).fetchone()[0]
+        ids = [row[0] for row in con.execute(page_sql, [*params, page_size, (page - 1) * page_size]).fetchall()]
+        frame = con.execute(rows_sql, {"ids": ids}).df()
+        if len(ids) < page_size and (ids or page == 1):
+            total = (page - 1) * page_size + len(ids)
         else:
-            total = int(frame["total"].iloc[0])
-    frame = frame.drop(columns="total")
+            total = con.execute(f"SELECT count(*) FROM clients c WHERE {condition}", params).fetchone()[0]
+
+    frame = frame.set_index("id").loc[ids].reset_index()
     frame.insert(
         frame.columns.get_loc("tax_id") + 1,
         "tax_id_formatted",

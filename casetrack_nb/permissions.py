@@ -35,9 +35,14 @@ def can(role: str | None, action: str) -> bool:
     return role in _ALLOWED[action]
 
 
+def check(role: str | None, username: str, action: str) -> None:
+    """Raise PermissionDenied unless `role` allows `action` (for callers that already know the role)."""
+    if not can(role, action):
+        raise PermissionDenied(user=username, role=role or t("role.none"), action=t(f"action.{action}"))
+
+
 def require(con: duckdb.DuckDBPyConnection, username: str, action: str) -> str:
     """Raise PermissionDenied unless `username` may do `action`; return the role."""
     role = role_of(con, username)
-    if not can(role, action):
-        raise PermissionDenied(user=username, role=role or t("role.none"), action=t(f"action.{action}"))
+    check(role, username, action)
     return role

@@ -69,10 +69,11 @@ def test_usuario_handlers_change_nothing(user_db, client):
     confirm.confirm_button.click()
     assert "no tiene permiso" in confirm.notice.value
 
-    app._on_menu(client, "edit")
-    app._on_menu(client, "delete")
-    app._on_add()
-    assert "Traceback" not in app.notice.value
+    for handler, arguments in ((app._on_menu, (client, "edit")), (app._on_menu, (client, "delete")), (app._on_add, ())):
+        app.notice.clear()
+        handler(*arguments)
+        assert "no tiene permiso" in app.notice.value
+        assert "Traceback" not in app.notice.value
 
     trash = TrashPanel(context)
     assert "no tiene permiso" in trash.notice.value

@@ -375,6 +375,7 @@ class ClientsApp(widgets.VBox):
     @guarded()
     def _on_add(self, _button=None) -> None:
         self.notice.clear()
+        permissions.check(self.context.role, self.context.db.user, "client.write")
         self.form.open_new()
 
     @guarded()
@@ -428,6 +429,8 @@ class ClientsApp(widgets.VBox):
     @guarded()
     def _on_menu(self, client: dict, item: str) -> None:
         self.notice.clear()
+        # The menu only offers what the role allows; this also covers a handler called directly.
+        permissions.check(self.context.role, self.context.db.user, "audit.read" if item == "history" else "client.write")
         if item == "history":
             self.show_panel(ClientHistory(self.context, client["id"]))
         elif item == "edit":
