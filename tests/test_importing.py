@@ -444,3 +444,32 @@ def test_killed_import_leaves_database_unchanged(admin_db, tmp_path):
     with admin_db.read() as con:
         assert con.execute("SELECT count(*) FROM cases").fetchall() == [(1,)]
         assert con.execute("SELECT count(*) FROM audit_log WHERE entity = 'case'").fetchall() == [(1,)]
+
+
+def test_cases_link_foreign_tax_ids(admin_db, tmp_path):
+    # The firm's default country is CL; the tax id column names no country.
+    mexican = ct.add_client(admin_db, name="Comercializadora Azteca", tax_country="MX", tax_id="GODE561231GR8")
+    # 76.086.433-1 is both a valid Chilean RUT and a valid Colombian NIT.
+    chilean = ct.add_client(admin_db, name="Inversiones Andes", tax_country="CL", tax_id="76.086.433-1")
+    ct.add_client(admin_db, name="Constructora Andina", tax_country="CO", tax_id="760864331")
+    # 20201000018 is both an Argentine CUIT and a Peruvian RUC, and neither is the default country.
+    ct.add_client(admin_db, name="Agro Pampa", tax_country="AR", tax_id="20201000018")
+    ct.add_client(admin_db, name="Minera Inca", tax_country="PE", tax_id="20201000018")
+    path = tmp_path / "causas.csv"
+    path.write_text(
+        "Rol,Identificador tributario del cliente\n"
+        "C-1-2024,gode 561231-gr8\nC-2-2024,76.086.433-1\nC-3-2024,20201000018\nC-4-2024,XAXX010101000\n",
+        encoding="utf-8",
+    )
+
+    report = importing.import_file(admin_db, "causas", path, only_valid=True)
+
+    assert report.imported, report.to_frame().to_string()
+    cases = stored_cases(admin_db)
+    assert cases["C-1-2024"]["client"] == mexican["name"]
+    assert cases["C-2-2024"]["client"] == chilean["name"]
+    assert set(cases) == {"C-1-2024", "C-2-2024"}
+    reasons = {issue.row: issue.message for issue in report.errors}
+    assert set(reasons) == {4, 5}
+    assert "Hay 2 clientes" in reasons[4]
+    assert "No hay un cliente" in reasons[5]

@@ -27,6 +27,8 @@ from .rows import Prepared, derived_keys, prepare
 
 log = logging.getLogger(__name__)
 
+_TAX_SEPARATORS = re.compile(r"[^0-9A-ZÑ&]")
+
 # Rows per INSERT ... SELECT; also the step of the progress bar while writing.
 CHUNK_ROWS = 50_000
 
@@ -113,7 +115,10 @@ def import_table(db, table: Table, entity: str, *, overrides: Mapping[str, str |
     opener = db.read if dry_run else db.transaction
     with opener() as con:
         permissions.require(con, db.user, "import")
-        staged = _match_clients(con, prepared, report) if entity == "clientes" else _match_cases(con, prepared, report)
+        if entity == "clientes":
+            staged = _match_clients(con, prepared, report)
+        else:
+            staged = _match_cases(con, prepared, report, firm["default_country"])
         errors = report.error_rows
         report.skipped = len(errors)
         if dry_run or (errors and not only_valid):
@@ -218,15 +223,22 @@ def _match_clients(con, prepared: Prepared, report: ImportReport) -> pd.DataFram
 
 
 def _tax_key(value: str) -> str:
-    return re.sub(r"[^0-9A-Z]", "", normalise(value))
+    """Return a tax id in the compact form it is stored in, whatever its country.
+
+    `identifiers.normalise` unifies dashes, spaces and case; dropping the remaining
+    separators gives every supported kind's compact form. 'Ñ' and '&' stay because Mexican
+    RFCs contain them.
+    """
+    return _TAX_SEPARATORS.sub("", normalise(value))
 
 
-def _match_cases(con, prepared: Prepared, report: ImportReport) -> pd.DataFrame:
+def _match_cases(con, prepared: Prepared, report: ImportReport, default_country: str) -> pd.DataFrame:
     values, numbers, columns = prepared.values, prepared.row_numbers, prepared.columns
     staged = values.copy()
 
     if "client_tax_id" in values or "client_name" in values:
-        staged["client_id"] = pd.array(_link_clients(con, values, numbers, columns, report), dtype="Int64")
+        staged["client_id"] = pd.array(_link_clients(con, values, numbers, columns, report, default_country),
+                                       dtype="Int64")
     staged = staged.drop(columns=[c for c in ("client_tax_id", "client_name") if c in staged])
     staged["row"] = numbers
     staged["source"] = prepared.sources
@@ -272,28 +284,45 @@ def _match_cases(con, prepared: Prepared, report: ImportReport) -> pd.DataFrame:
     return staged
 
 
-def _link_clients(con, values: pd.DataFrame, numbers: list[int], columns: dict, report: ImportReport) -> list:
-    stored = con.execute("SELECT id, tax_id, name_key FROM clients WHERE deleted_at IS NULL").fetchall()
-    by_tax: dict[str, list[int]] = defaultdict(list)
+def _link_clients(con, values: pd.DataFrame, numbers: list[int], columns: dict, report: ImportReport,
+                  default_country: str) -> list:
+    """Return each row's client id, found by tax id (any country) or else by name.
+
+    A tax id column names no country, so a Mexican RFC finds its client in a Chilean firm.
+    When the same compact id belongs to clients of several countries, the one of the
+    firm's default country wins if it is the only one there.
+    """
+    stored = con.execute("SELECT id, tax_id, tax_country, name_key FROM clients WHERE deleted_at IS NULL").fetchall()
+    by_tax: dict[str, list[tuple[int, str]]] = defaultdict(list)
     by_name: dict[str, list[int]] = defaultdict(list)
-    for client_id, tax_id, key in stored:
+    for client_id, tax_id, country, key in stored:
         if tax_id:
-            by_tax[_tax_key(tax_id)].append(client_id)
+            by_tax[_tax_key(tax_id)].append((client_id, country))
         by_name[key].append(client_id)
 
     from ..values import name_key
 
+    def tax_candidates(tax: str) -> list[int]:
+        found = by_tax.get(_tax_key(tax), [])
+        local = [client_id for client_id, country in found if country == default_country]
+        return local if len(found) > 1 and len(local) == 1 else [client_id for client_id, _ in found]
+
+    cache: dict[tuple, tuple] = {}
     linked: list[int | None] = []
     taxes = values["client_tax_id"].tolist() if "client_tax_id" in values else [None] * len(values)
     names = values["client_name"].tolist() if "client_name" in values else [None] * len(values)
     for position, (tax, name) in enumerate(zip(taxes, names)):
-        if tax:
-            candidates, column, shown = by_tax.get(_tax_key(tax), []), columns["client_tax_id"], tax
-        elif name:
-            candidates, column, shown = by_name.get(name_key(name), []), columns["client_name"], name
-        else:
+        if not tax and not name:
             linked.append(None)
             continue
+        outcome = cache.get((tax, name))
+        if outcome is None:
+            if tax:
+                candidates, column, shown = tax_candidates(tax), columns["client_tax_id"], tax
+            else:
+                candidates, column, shown = by_name.get(name_key(name), []), columns["client_name"], name
+            outcome = cache[(tax, name)] = (candidates, column, shown)
+        candidates, column, shown = outcome
         if len(candidates) == 1:
             linked.append(candidates[0])
             continue
