@@ -287,9 +287,20 @@ def importance_table(db, filters: ImportanceFilter | None = None, weights=None) 
     return clients.join(amounts).join(score[points])
 
 
-# Clients roll up by their `client_group` text as stored; a client without a group is its
-# own row (group_key 'cliente:<id>'), because lumping every ungrouped client under one
-# "Sin grupo" row would invent a large holding and distort the shares, ABC and HHI.
+# Clients roll up by their `client_group` ignoring case, accents and spacing, so "Grupo
+# Andino" and "grupo  andino" are one holding, shown under the smallest of its spellings
+# in byte order (capitalised spellings first). A client without a group is its own row (group_key 'cliente:<id>'),
+# because lumping every ungrouped client under one "Sin grupo" row would invent a large
+# holding and distort the shares, ABC and HHI.
+CANONICAL_GROUP_CTE = """
+canonical_group AS (
+    SELECT id,
+           min(client_group) OVER (
+               PARTITION BY lower(strip_accents(regexp_replace(trim(client_group), '\\s+', ' ', 'g')))
+           ) AS client_group
+    FROM clients
+    WHERE deleted_at IS NULL AND client_group IS NOT NULL AND trim(client_group) <> ''
+)"""
 
 
 def group_importance(db, filters: ImportanceFilter | None = None) -> pd.DataFrame:
@@ -305,12 +316,12 @@ def group_importance(db, filters: ImportanceFilter | None = None) -> pd.DataFram
         per_client, window_params = _window_sql(PER_CLIENT_CTE, filters)
         ranked = RANKED_CTE.replace("FROM per_client", "FROM groups_as_rows")
         sql = f"""
-            WITH {filtered}, {per_client},
+            WITH {filtered}, {per_client}, {CANONICAL_GROUP_CTE},
             per_group AS (
-                SELECT CASE WHEN client_group IS NULL THEN 'cliente:' || client_id
-                            ELSE 'grupo:' || client_group END AS group_key,
-                       any_value(coalesce(client_group, name)) AS group_name,
-                       bool_or(client_group IS NOT NULL) AS is_group,
+                SELECT CASE WHEN g.client_group IS NULL THEN 'cliente:' || p.client_id
+                            ELSE 'grupo:' || g.client_group END AS group_key,
+                       any_value(coalesce(g.client_group, p.name)) AS group_name,
+                       bool_or(g.client_group IS NOT NULL) AS is_group,
                        count(*) AS clients,
                        min(client_id) AS first_client_id,
                        sum(active_cases) AS active_cases,
@@ -321,7 +332,7 @@ def group_importance(db, filters: ImportanceFilter | None = None) -> pd.DataFram
                        sum(active_without_amount) AS active_without_amount,
                        min(first_opened_on) AS first_opened_on,
                        max(last_opened_on) AS last_opened_on
-                FROM per_client
+                FROM per_client p LEFT JOIN canonical_group g ON g.id = p.client_id
                 GROUP BY 1
             ),
             -- The shared ranking expects client_id and name: the group's first client breaks ties.
@@ -340,11 +351,12 @@ def group_importance(db, filters: ImportanceFilter | None = None) -> pd.DataFram
 
         amounts = con.execute(
             f"""
-            WITH {filtered}
-            SELECT CASE WHEN c.client_group IS NULL THEN 'cliente:' || c.id
-                        ELSE 'grupo:' || c.client_group END AS group_key,
+            WITH {filtered}, {CANONICAL_GROUP_CTE}
+            SELECT CASE WHEN g.client_group IS NULL THEN 'cliente:' || c.id
+                        ELSE 'grupo:' || g.client_group END AS group_key,
                    f.currency, sum(f.amount) AS amount
             FROM filtered f JOIN clients c ON c.id = f.client_id AND c.deleted_at IS NULL
+            LEFT JOIN canonical_group g ON g.id = c.id
             WHERE f.status = 'activa' AND f.amount IS NOT NULL
             GROUP BY 1, 2
             """,

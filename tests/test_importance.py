@@ -196,6 +196,21 @@ def test_group_roll_up(portfolio):
     assert groups["cumulative_share"].tolist() == pytest.approx([0.70, 0.85, 0.95, 1.0, 1.0])
 
 
+def test_group_spellings_roll_up_together(admin_db):
+    first = ct.add_client(admin_db, name="Uno", client_group="Grupo Andino")
+    second = ct.add_client(admin_db, name="Dos", client_group="  grupo   ANDINO ")
+    third = ct.add_client(admin_db, name="Tres", client_group="Grupo Ándino")
+    for client in (first, second, third):
+        ct.add_case(admin_db, case_number=f"G-{client['id']}", client_id=client["id"], amount=100, currency="CLP")
+
+    groups = group_importance(admin_db, ImportanceFilter(as_of=AS_OF))
+
+    assert list(groups.index) == ["grupo:Grupo Andino"]
+    assert groups.loc["grupo:Grupo Andino", "clients"] == 3
+    assert groups.loc["grupo:Grupo Andino", "active_cases"] == 3
+    assert groups.loc["grupo:Grupo Andino", "active_amount_CLP"] == 300
+
+
 def test_concentration_figures(portfolio):
     db, _ids = portfolio
     figures = portfolio_concentration(db, ImportanceFilter(as_of=AS_OF))

@@ -27,7 +27,7 @@ def test_ranking_and_figures_formatted(admin_db):
     app = build_app(admin_db)
 
     assert app.notice.value.count("ct-notice-error") == 0
-    assert "Hay 1 causas activas sin cliente asignado" in app.notice.value
+    assert "Causas activas sin cliente asignado: 1." in app.notice.value
     assert ">40,0 %<" in app.headline.value  # top client
     assert ">2.850<" in app.headline.value  # HHI
     assert "$ 1.300.000" in app.table.table.value  # Alfa's CLP, Babel es_CL
@@ -159,7 +159,7 @@ def test_only_unassigned_cases_message(admin_db):
     app = build_app(admin_db)
 
     assert "No hay causas activas con cliente" in app.status.value
-    assert "Hay 1 causas activas sin cliente asignado" in app.notice.value
+    assert "Causas activas sin cliente asignado: 1." in app.notice.value
 
 
 def test_filters_matching_nothing_message(admin_db):

@@ -77,10 +77,10 @@ add_messages({
         "ABC classes to compute. Inactive cases are still in the table.",
     },
     "imp.unassigned": {
-        "es": "Hay {count} causas activas sin cliente asignado; no cuentan en las participaciones. "
-        "Vincúlelas a su cliente en Portafolio.",
-        "en": "There are {count} active cases without a client; they are not in the shares. "
-        "Link them to their client in Portfolio.",
+        "es": "Causas activas sin cliente asignado: {count}. No cuentan en las participaciones; "
+        "vincúlelas a su cliente en Portafolio.",
+        "en": "Active cases without a client: {count}. They are not in the shares; "
+        "link them to their client in Portfolio.",
     },
 })
 
