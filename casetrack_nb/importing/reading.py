@@ -66,13 +66,18 @@ class Table:
         return {",": "coma (,)", ";": "punto y coma (;)", "\t": "tabulador"}.get(self.separator or "", "—")
 
 
-def read_table(data: bytes, name: str, *, encoding: str | None = None, separator: str | None = None) -> Table:
-    """Read CSV or XLSX bytes (chosen by the file name) into a text Table."""
+def read_table(data: bytes, name: str, *, encoding: str | None = None, separator: str | None = None,
+               path: Path | None = None) -> Table:
+    """Read CSV or XLSX bytes (chosen by the file name) into a text Table.
+
+    `path`, when given, is the file the bytes came from; a clean UTF-8 CSV is then
+    parsed by DuckDB instead of Python's csv module.
+    """
     suffix = Path(name).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return read_xlsx(data, name)
     if suffix in (".csv", ".txt", ".tsv", ""):
-        return read_csv(data, name, encoding=encoding, separator=separator)
+        return read_csv(data, name, encoding=encoding, separator=separator, path=path)
     raise ImportFileError("import.file_type", name=name)
 
 
@@ -82,7 +87,7 @@ def read_path(path: str | Path, **options) -> Table:
         data = path.read_bytes()
     except OSError as error:
         raise ImportFileError("import.file_missing", name=str(path), detail=error.strerror or str(error)) from error
-    return read_table(data, path.name, **options)
+    return read_table(data, path.name, path=path, **options)
 
 
 def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
@@ -143,7 +148,8 @@ def sniff_separator(header_line: str) -> str:
     return best
 
 
-def read_csv(data: bytes, name: str, *, encoding: str | None = None, separator: str | None = None) -> Table:
+def read_csv(data: bytes, name: str, *, encoding: str | None = None, separator: str | None = None,
+             path: Path | None = None) -> Table:
     text, used_encoding = decode(data, encoding)
     text = text.lstrip("\ufeff")
     first_line = text.split("\n", 1)[0].rstrip("\r")
@@ -160,8 +166,63 @@ def read_csv(data: bytes, name: str, *, encoding: str | None = None, separator: 
     unwrapped = _unwrap(header, separator, None)
     if unwrapped:
         header, header_repaired = unwrapped, True
+    elif path is not None and used_encoding in ("utf-8", "utf-8-sig"):
+        table = _read_csv_duckdb(path, text, name, header, encoding=used_encoding, separator=separator)
+        if table is not None:
+            return table
     return _build(name, "csv", header, _numbered(records), encoding=used_encoding, separator=separator,
                   header_repaired=header_repaired, damage_separator=separator)
+
+
+# Every character Python's str.strip() removes, as an RE2 class: a cell made only of
+# these is blank, as in _clean_cell.
+_BLANK_SQL = (r"^[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}"
+              r"\x{202f}\x{205f}\x{3000}]*$")
+
+
+def _read_csv_duckdb(path: Path, text: str, name: str, header: list[str], *, encoding: str,
+                     separator: str) -> Table | None:
+    """Parse a CSV with DuckDB's read_csv when that gives what _build would; else return None.
+
+    The Python reader stays in charge of anything unusual: XLSX-style `_xHHHH_` escapes,
+    lone carriage returns, blank lines or line breaks inside cells (which would shift the
+    row numbers), rows with the wrong number of fields and rows wrapped in one quoted cell.
+    """
+    import duckdb
+
+    if "_x" in text or text.count("\r") != text.count("\r\n"):
+        return None
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1) - 1
+    headers = _unique_headers(header)
+    names = [f"c{position}" for position in range(len(headers))]
+    columns = "{" + ", ".join(f"'{column}': 'VARCHAR'" for column in names) + "}"
+    cells = ", ".join(f"CASE WHEN regexp_matches({column}, ?) THEN NULL ELSE {column} END AS {column}"
+                      for column in names)
+    con = duckdb.connect()
+    try:
+        con.execute(
+            f"CREATE TEMP TABLE raw AS SELECT {cells} FROM read_csv(?, header = false, skip = 1, delim = ?,"
+            f" quote = '\"', escape = '\"', columns = {columns}, strict_mode = true, null_padding = false,"
+            " auto_detect = false)",
+            [_BLANK_SQL] * len(names) + [str(path), separator],
+        )
+        if con.execute("SELECT count(*) FROM raw").fetchone()[0] != lines:
+            return None
+        if len(names) > 1:
+            others = " AND ".join(f"{column} IS NULL" for column in names[1:])
+            wrapped = con.execute(f"SELECT count(*) FROM raw WHERE c0 IS NOT NULL AND {others}"
+                                  " AND contains(c0, ?)", [separator]).fetchone()[0]
+            if wrapped:
+                return None
+        filled = " OR ".join(f"{column} IS NOT NULL" for column in names)
+        frame = con.execute(f"SELECT rowid + 2 AS row_number, * FROM raw WHERE {filled} ORDER BY rowid").df()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    numbers = frame.pop("row_number").tolist()
+    data = {header: frame[column].to_numpy(dtype=object, na_value=None) for header, column in zip(headers, names)}
+    return Table(name, "csv", headers, pd.DataFrame(data, columns=headers, dtype=object), numbers, encoding, separator)
 
 
 def _numbered(records: Iterable[list[str]]) -> Iterable[tuple[int, list]]:

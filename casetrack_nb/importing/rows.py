@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Callable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from .. import cases, clients
 from ..errors import ValidationError
 from ..i18n import t
-from ..values import case_number_key, name_key
+from ..values import FieldError, case_number_key, name_key, parse_amount, search_key
 from .mapping import field_label, tax_kind_for_header
 from .reading import Table
 from .report import ImportReport
@@ -34,6 +36,8 @@ AMOUNT_FIELDS = {"amount"}
 
 _FORMAT_NAMES = {"%Y": "aaaa", "%m": "mm", "%d": "dd", "%y": "aa", "%H": "hh", "%M": "mi", "%S": "ss",
                  "%b": "mes", "%I": "hh", "%p": "AM/PM"}
+# Case fields that are plain one-line text, with their maximum length.
+_CASE_TEXT_LIMITS = {name: limit for name, _es, _en, kind, limit in cases.FIELDS if kind in ("required", "text")}
 _HASH_BETWEEN_LETTERS = re.compile(r"[A-Za-zÁÉÍÓÚáéíóú]#[A-Za-zÁÉÍÓÚáéíóú]")
 
 
@@ -91,22 +95,19 @@ def choose_date_format(values: pd.Series) -> str | None:
 
 def parse_date_column(values: pd.Series, fmt: str, *, column: str, numbers: list[int],
                       report: ImportReport) -> tuple[list, set[int]]:
-    parsed = pd.to_datetime(values.str.strip(), format=fmt, errors="coerce")
-    result: list = [None] * len(values)
-    bad: set[int] = set()
-    for position, (raw, stamp) in enumerate(zip(values.tolist(), parsed.tolist())):
-        if raw is None:
-            continue
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    parsed = pd.to_datetime(pd.Series(uniques, dtype=object).str.strip(), format=fmt, errors="coerce")
+
+    def outcome(raw: str, stamp) -> tuple[object, str | None, None]:
         if stamp is None or pd.isna(stamp):
-            report.add(numbers[position], column, raw,
-                       t("import.date_format", value=raw, format=format_name(fmt), column=column))
-            bad.add(position)
-        elif not 1800 <= stamp.year <= 2200:
-            report.add(numbers[position], column, raw, t("import.date_range", value=raw))
-            bad.add(position)
-        else:
-            result[position] = stamp.date()
-    return result, bad
+            return None, t("import.date_format", value=raw, format=format_name(fmt), column=column), None
+        if not 1800 <= stamp.year <= 2200:
+            return None, t("import.date_range", value=raw), None
+        return stamp.date(), None, None
+
+    outcomes = dict(zip(uniques.tolist(), (outcome(raw, stamp) for raw, stamp in zip(uniques.tolist(), parsed.tolist()))))
+    return _validate_distinct(values, outcomes.__getitem__, column=column, numbers=numbers, report=report,
+                              required=False)
 
 
 _AMOUNT_CLEAN = re.compile(r"[\s\u00a0$]|[A-Z]{3}")
@@ -145,28 +146,52 @@ def parse_amount_text(text: str, style: str | None) -> Decimal | None:
 def _validate_distinct(series: pd.Series, validate: Callable[[object], tuple[object, str | None, str | None]],
                        *, column: str, numbers: list[int], report: ImportReport, required: bool) -> tuple[list, set[int]]:
     """Validate each distinct value once; report errors and warnings on every row that has it."""
-    cache: dict[object, tuple[object, str | None, str | None]] = {}
-    result: list = []
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    outcomes = [validate(raw) for raw in uniques]
+    blank = validate(None) if required and (codes < 0).any() else (None, None, None)
+    values = np.array([value for value, _, _ in outcomes] + [blank[0]], dtype=object)
+    result = values[codes].tolist()  # code -1 (a blank cell) takes the last entry
+
     bad: set[int] = set()
-    for position, raw in enumerate(series.tolist()):
-        if raw is None and not required:
-            result.append(None)
-            continue
-        outcome = cache.get(raw)
-        if outcome is None:
-            outcome = cache[raw] = validate(raw)
-        value, error, warning = outcome
-        if error:
-            report.add(numbers[position], column, raw, error)
-            bad.add(position)
-        elif warning:
-            report.add(numbers[position], column, raw, warning, "warning")
-        result.append(value)
+    flagged = [code for code, (_, error, warning) in enumerate(outcomes) if error or warning]
+    if blank[1] or blank[2]:
+        flagged.append(-1)
+    if flagged:
+        raws = series.tolist()
+        for position in np.flatnonzero(np.isin(codes, flagged)).tolist():
+            _, error, warning = outcomes[codes[position]] if codes[position] >= 0 else blank
+            if error:
+                report.add(numbers[position], column, raws[position], error)
+                bad.add(position)
+            else:
+                report.add(numbers[position], column, raws[position], warning, "warning")
     return result, bad
 
 
+def quick_text(value: str, max_length: int) -> str | None | bool:
+    """Clean `value` as `values.clean_text` does when that takes no Unicode work, else return False.
+
+    A printable string in NFC has no control, format or separator characters but the
+    ASCII space, so trimming and joining its space runs is all `clean_text` does to it.
+    Returns None for a blank and False when the reference parser must decide (other
+    characters, or too long, whose message it renders).
+    """
+    if not (value.isprintable() and unicodedata.is_normalized("NFC", value)):
+        return False
+    text = " ".join(value.split())
+    if len(text) > max_length:
+        return False
+    return text or None
+
+
 def _single(entity: str, name: str, default_country: str) -> Callable:
+    limit = _CASE_TEXT_LIMITS.get(name) if entity == "causas" else None
+
     def check(raw: object):
+        if limit is not None and isinstance(raw, str):
+            quick = quick_text(raw, limit)
+            if quick is not False and (quick is not None or name != "case_number"):
+                return quick, None, None
         try:
             if entity == "clientes":
                 values, warnings = clients.validate({name: raw}, default_country=default_country, partial=True)
@@ -231,22 +256,19 @@ def prepare(table: Table, entity: str, mapping: Mapping[str, str | None], report
 
 def _amount_column(series: pd.Series, *, column: str, numbers: list[int], report: ImportReport) -> list:
     style = choose_amount_style(series)
-    result: list = []
-    for position, raw in enumerate(series.tolist()):
-        if raw is None:
-            result.append(None)
-            continue
+
+    def check(raw: str) -> tuple[object, str | None]:
         amount = parse_amount_text(str(raw), style)
         if amount is None:
-            report.add(numbers[position], column, raw,
-                       t("import.amount_style", value=raw, column=column, style=t(f"import.style.{style or 'comma'}")))
-            result.append(None)
-            continue
+            return None, t("import.amount_style", value=raw, column=column, style=t(f"import.style.{style or 'comma'}"))
         try:
-            result.append(cases.validate({"amount": amount}, partial=True)["amount"])
-        except ValidationError as error:
-            report.add(numbers[position], column, raw, error.errors.get("amount", error.message))
-            result.append(None)
+            # What cases.validate does with an amount, without its per-call field loop.
+            return parse_amount(amount, field="amount", label=cases.label("amount")), None
+        except FieldError as error:
+            return None, error.message
+
+    result, _ = _validate_distinct(series, lambda raw: (*check(raw), None), column=column, numbers=numbers,
+                                   report=report, required=False)
     return result
 
 
@@ -311,5 +333,23 @@ def derived_keys(entity: str, values: pd.DataFrame) -> pd.DataFrame:
     if entity == "clientes":
         values["name_key"] = [name_key(name) if name else None for name in values["name"]]
     else:
-        values["case_number_key"] = [case_number_key(number) if number else None for number in values["case_number"]]
+        values["case_number_key"] = [quick_case_number_key(number) if number else None
+                                     for number in values["case_number"]]
     return values
+
+
+_NOT_KEY_CHARACTER = re.compile(r"[^0-9A-Z]")
+
+
+def quick_case_number_key(number: str) -> str:
+    """Return `values.case_number_key(number)`, skipping the accent folding for ASCII text."""
+    if number.isascii():
+        return _NOT_KEY_CHARACTER.sub("", number.upper())
+    return case_number_key(number)
+
+
+def quick_search_key(text: str | None) -> str:
+    """Return `values.search_key(text)`, skipping the accent folding for ASCII text."""
+    if text and text.isascii():
+        return " ".join(text.lower().split())
+    return search_key(text)

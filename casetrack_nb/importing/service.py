@@ -23,7 +23,7 @@ from ..i18n import t
 from .mapping import PRESETS, MappingError, Preset, apply_overrides, check_required, detect_preset, suggest_mapping
 from .reading import Table, read_path, read_table
 from .report import ImportReport
-from .rows import Prepared, derived_keys, prepare
+from .rows import Prepared, derived_keys, prepare, quick_search_key
 
 log = logging.getLogger(__name__)
 
@@ -366,7 +366,7 @@ def _write(con, actor: str, entity: str, staged: pd.DataFrame, report: ImportRep
     key_column = "name_key" if entity == "clientes" else "case_number_key"
     frame[key_column] = staged[key_column].astype(object)
     for name in fields:
-        frame[name] = [_cell_text(value) for value in staged[name]]
+        frame[name] = [value if type(value) is str else _cell_text(value) for value in staged[name].tolist()]
 
     def typed(name: str) -> str:
         return f"CAST(s.{name} AS {_TYPES.get(name, 'VARCHAR')})"
@@ -476,7 +476,9 @@ def _with_search_text(con, entity: str, staged: pd.DataFrame) -> pd.DataFrame:
         if entity == "clientes":
             texts.append(clients._search_text(merged))
         else:
-            texts.append(cases._search_text(merged))
+            # cases._search_text, with the ASCII shortcut of quick_search_key.
+            texts.append(" | ".join(quick_search_key(merged.get(part)) for part in ("case_number", "title")
+                                    if merged.get(part)))
     staged["search_text"] = texts
     if entity == "clientes":
         from ..values import name_key
