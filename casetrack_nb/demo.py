@@ -98,7 +98,9 @@ def _tax_id(rng: np.random.Generator, country: str, company: bool, name: str) ->
         body = ("20" if company else "10") + f"{rng.integers(10_000_000, 99_999_999)}"
         return body + ruc.calc_check_digit(body)
     if country == "MX":
-        letters = "".join(c for c in search_key(name).upper() if c.isalpha())[: 3 if company else 4].ljust(3 if company else 4, "X")
+        width = 3 if company else 4
+        alphabetic = "".join(c for c in search_key(name).upper() if c.isalpha())
+        letters = alphabetic[:width].ljust(width, "X")
         born = dt.date(1950, 1, 1) + dt.timedelta(days=int(rng.integers(0, 20_000)))
         while True:
             homoclave = str(rng.choice(list("123456789ABCDEFGHJKLMNPRSTUV"))) + str(rng.choice(list("123456789ABCDEFGHJKLMNPRSTUVWXYZ")))
@@ -273,7 +275,7 @@ def generate(db, *, n_clients: int = 120, n_cases: int = 3000, seed: int = 7,
 
     About 8 % of the clients get no cases, 3 % of cases have no client, and case
     ownership is skewed (a few clients own most cases). Demo users are the three
-    in DEMO_USERS plus `superadmins` (e.g. the OS login of whoever runs the server).
+    in DEMO_USERS plus `superadmins` (e.g. the OS login of the person starting the server).
     """
     frame = build_clients(n_clients, seed=seed)
     n_with_cases = max(1, int(round(n_clients * 0.92)))

@@ -51,7 +51,7 @@ def money(value: object, currency: str | None, locale: str = DEFAULT_LOCALE) -> 
 
 
 def date(value: object, locale: str = DEFAULT_LOCALE) -> str:
-    """A date in the locale's short numeric form: '31-12-2025' in es_CL, '31/12/2025' in es_CO."""
+    """Format a date in the locale's short numeric form: '31-12-2025' in es_CL, '31/12/2025' in es_CO."""
     if _missing(value):
         return ""
     if hasattr(value, "to_pydatetime"):

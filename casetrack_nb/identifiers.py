@@ -1,9 +1,9 @@
 """Taxpayer ids per country, normalised and validated with python-stdnum.
 
 Ids are stored compact (`76123456K`) and shown formatted (`76.123.456-K`). A failed
-check digit is an error where the registry enforces it (CL RUT, CO NIT, AR CUIT, PE RUC,
-and the other countries listed with `strict=True`) and only a warning for MX RFC and
-EC RUC, whose registries hold real ids that fail stdnum's check.
+check digit is an error where the registry enforces it: CL RUT, CO NIT, AR CUIT, PE RUC,
+and every other kind listed with `strict=True`. It is only a warning for the MX and EC
+kinds, because real, registered ids there fail stdnum's check.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """The portfolio summary: one row per client with its cases and its share of the active portfolio.
 
 ABC classes follow the Pareto convention on active cases. Clients are ranked by active
-cases (ties by name); a client is class A while the cumulative share of the clients
-ranked before it is below 80 %, B while it is below 95 %, and C after that. So the
-client that crosses 80 % is still A. A client without active cases is always C.
+cases, ties by name. A client is class A while the cumulative share of the clients
+ranked before it is below 80 %, B while that share is below 95 %, and C after that.
+So the client that crosses 80 % is still A. A client without active cases is always C.
 """
 
 from __future__ import annotations

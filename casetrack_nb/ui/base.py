@@ -84,7 +84,7 @@ def stylesheet() -> widgets.HTML:
 
 @dataclass
 class AppContext:
-    """What a dashboard needs to start: the database, who acts, their role and the firm's settings."""
+    """The start-up state of a dashboard: the database, the acting user, their role and the firm's settings."""
 
     db: Database
     role: str | None
@@ -190,7 +190,7 @@ class Header(widgets.VBox):
 
 
 def failed_panel(error: BaseException) -> widgets.HTML:
-    """A placeholder for a panel that could not be built, so the rest of the page still shows."""
+    """Build a placeholder for a panel that could not be built, so the rest of the page still shows."""
     message = str(error) if isinstance(error, CasetrackError) else type(error).__name__
     if not isinstance(error, CasetrackError):
         log.exception("a dashboard panel failed to build")
