@@ -84,6 +84,27 @@ def _export_csv(source: Path, target: Path) -> dict[str, str]:
     return headers
 
 
+def clients_only(source: Path, target: Path) -> Path:
+    """Copy `source` without its cases, so the CSV's tax ids find the very same clients.
+
+    A database generated with no cases draws different clients from the same seed.
+    """
+    import duckdb
+
+    if target.exists() and target.stat().st_mtime >= source.stat().st_mtime:
+        return target
+    target.unlink(missing_ok=True)
+    shutil.copyfile(source, target)
+    con = duckdb.connect(str(target))
+    try:
+        con.execute("DELETE FROM audit_log WHERE entity = 'case'")
+        con.execute("DELETE FROM cases")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return target
+
+
 def import_section(names: list[str], work: Path, log) -> str:
     lines = ["### Importing cases from CSV", ""]
     entry = _import_entry()
@@ -94,7 +115,6 @@ def import_section(names: list[str], work: Path, log) -> str:
     import duckdb
 
     import casetrack_nb as ct
-    from casetrack_nb import demo
 
     lines += ["One import per size into a database holding the same clients and no cases (the import"
               " validates, links each row to its client by tax id and writes in one transaction, skipping"
@@ -109,10 +129,7 @@ def import_section(names: list[str], work: Path, log) -> str:
         csv_path = work / f"{size_name}-cases.csv"
         headers = _export_csv(source, csv_path)
 
-        empty = work / f"{size_name}-clients-only.duckdb"
-        if not empty.exists():
-            db = ct.open_database(empty, user="socia")
-            demo.generate(db, n_clients=size.n_clients, n_cases=0, seed=size.seed)
+        empty = clients_only(source, work / f"{size_name}-clients-only.duckdb")
         target = work / f"{size_name}-import.duckdb"
         shutil.copyfile(empty, target)
         log(f"  import of {rows:,} case rows")
