@@ -29,9 +29,6 @@ log = logging.getLogger(__name__)
 
 _TAX_SEPARATORS = re.compile(r"[^0-9A-ZÑ&]")
 
-# Rows per INSERT ... SELECT; also the step of the progress bar while writing.
-CHUNK_ROWS = 50_000
-
 _TYPES = {"client_since": "DATE", "opened_on": "DATE", "closed_on": "DATE", "amount": "DECIMAL(18, 2)",
           "client_id": "INTEGER"}
 
@@ -352,14 +349,12 @@ def _snapshot_sql(entity: str, alias: str) -> str:
 
 
 def _write(con, actor: str, entity: str, staged: pd.DataFrame, report: ImportReport, progress) -> None:
-    table = "clients" if entity == "clientes" else "cases"
-    sequence = "client_id_seq" if entity == "clientes" else "case_id_seq"
-    audit_entity = "client" if entity == "clientes" else "case"
+    """Stage the validated frame as the temp table import_rows, then write it set-based."""
     editable = clients.EDITABLE if entity == "clientes" else cases.EDITABLE
     fields = [name for name in editable if name in staged]
 
     staged = _with_search_text(con, entity, staged)
-    frame = pd.DataFrame({"pos": range(len(staged)), "chunk": [i // CHUNK_ROWS for i in range(len(staged))]})
+    frame = pd.DataFrame({"pos": range(len(staged))})
     frame["match_id"] = staged["match_id"]
     frame["source"] = staged["source"].astype(object)
     frame["search_text"] = staged["search_text"].astype(object)
@@ -367,6 +362,28 @@ def _write(con, actor: str, entity: str, staged: pd.DataFrame, report: ImportRep
     frame[key_column] = staged[key_column].astype(object)
     for name in fields:
         frame[name] = [value if type(value) is str else _cell_text(value) for value in staged[name].tolist()]
+
+    # A registered frame is converted again on every scan, so it is copied into DuckDB once.
+    con.register("import_frame", frame)
+    try:
+        _run(con, "CREATE OR REPLACE TEMP TABLE import_rows AS SELECT * FROM import_frame ORDER BY pos", [])
+    finally:
+        con.unregister("import_frame")
+    write_rows(con, actor, entity, fields, report, progress)
+
+
+def write_rows(con, actor: str, entity: str, fields: list[str], report: ImportReport, progress) -> None:
+    """Update matched and insert new records from the temp table import_rows, with one audit entry each.
+
+    import_rows has pos (the write order), match_id (the stored record, or NULL for a new
+    one), source, search_text, the key column and `fields` as text or typed values. Each
+    step is one statement over all rows: a step per chunk would rescan the whole table
+    and the growing target table for every chunk, which made large imports quadratic.
+    """
+    table = "clients" if entity == "clientes" else "cases"
+    sequence = "client_id_seq" if entity == "clientes" else "case_id_seq"
+    audit_entity = "client" if entity == "clientes" else "case"
+    key_column = "name_key" if entity == "clientes" else "case_number_key"
 
     def typed(name: str) -> str:
         return f"CAST(s.{name} AS {_TYPES.get(name, 'VARCHAR')})"
@@ -377,60 +394,54 @@ def _write(con, actor: str, entity: str, staged: pd.DataFrame, report: ImportRep
     insert_columns = [name for name in fields if name != "status"]
     insert_values = [typed(name) for name in insert_columns]
     now = audit.now()
+    total = con.execute("SELECT count(*) FROM import_rows").fetchall()[0][0]
 
-    con.register("import_rows", frame)
-    bar = progress(total=len(frame), desc="Guardando", unit="filas") if progress else None
+    bar = progress(total=total, desc="Guardando", unit="filas") if progress else None
     try:
-        for chunk in range(frame["chunk"].max() + 1 if len(frame) else 0):
-            _run(con,
-                f"CREATE OR REPLACE TEMP TABLE import_changed AS SELECT c.id, {_snapshot_sql(entity, 'c')} AS before"
-                f" FROM {table} c JOIN import_rows s ON c.id = s.match_id WHERE s.chunk = ? AND ({changed})",
-                [chunk],
-            )
-            _run(con,
-                f"UPDATE {table} SET {assignments}, {key_column} = s.{key_column}, search_text = s.search_text,"
-                f" updated_at = ?, updated_by = ?, version = {table}.version + 1"
-                f" FROM import_rows s WHERE {table}.id = s.match_id AND s.chunk = ?"
-                f" AND {table}.id IN (SELECT id FROM import_changed)",
-                [now, actor, chunk],
-            )
-            _run(con,
-                "INSERT INTO audit_log (logged_at, actor, action, entity, entity_id, before, after, source)"
-                f" SELECT ?, ?, 'update', ?, CAST(c.id AS VARCHAR), b.before, {_snapshot_sql(entity, 'c')}, s.source"
-                f" FROM {table} c JOIN import_changed b ON b.id = c.id JOIN import_rows s ON s.match_id = c.id"
-                " WHERE s.chunk = ? ORDER BY s.pos",
-                [now, actor, audit_entity, chunk],
-            )
-            report.updated += con.execute("SELECT count(*) FROM import_changed").fetchall()[0][0]
+        _run(con,
+             f"CREATE OR REPLACE TEMP TABLE import_changed AS SELECT c.id, {_snapshot_sql(entity, 'c')} AS before"
+             f" FROM {table} c JOIN import_rows s ON c.id = s.match_id WHERE {changed or 'false'}",
+             [])
+        _run(con,
+             f"UPDATE {table} SET {assignments + ', ' if assignments else ''}{key_column} = s.{key_column},"
+             f" search_text = s.search_text, updated_at = ?, updated_by = ?, version = {table}.version + 1"
+             f" FROM import_rows s WHERE {table}.id = s.match_id AND {table}.id IN (SELECT id FROM import_changed)",
+             [now, actor])
+        _run(con,
+             "INSERT INTO audit_log (logged_at, actor, action, entity, entity_id, before, after, source)"
+             f" SELECT ?, ?, 'update', ?, CAST(c.id AS VARCHAR), b.before, {_snapshot_sql(entity, 'c')}, s.source"
+             f" FROM {table} c JOIN import_changed b ON b.id = c.id JOIN import_rows s ON s.match_id = c.id"
+             " ORDER BY s.pos",
+             [now, actor, audit_entity])
+        report.updated += con.execute("SELECT count(*) FROM import_changed").fetchall()[0][0]
 
-            _run(con,
-                f"CREATE OR REPLACE TEMP TABLE import_new AS SELECT nextval('{sequence}') AS id, s.pos"
-                " FROM import_rows s WHERE s.match_id IS NULL AND s.chunk = ? ORDER BY s.pos",
-                [chunk],
-            )
-            _run(con,
-                f"INSERT INTO {table} (id, {', '.join(insert_columns)}, status, {key_column}, search_text,"
-                " created_at, created_by, updated_at, updated_by)"
-                f" SELECT n.id, {', '.join(insert_values)},"
-                f" COALESCE({typed('status') if 'status' in fields else 'NULL'}, {status_default}),"
-                f" s.{key_column}, s.search_text, ?, ?, ?, ?"
-                " FROM import_rows s JOIN import_new n ON n.pos = s.pos ORDER BY s.pos",
-                [now, actor, now, actor],
-            )
-            _run(con,
-                "INSERT INTO audit_log (logged_at, actor, action, entity, entity_id, before, after, source)"
-                f" SELECT ?, ?, 'create', ?, CAST(c.id AS VARCHAR), NULL, {_snapshot_sql(entity, 'c')}, s.source"
-                f" FROM {table} c JOIN import_new n ON n.id = c.id JOIN import_rows s ON s.pos = n.pos ORDER BY s.pos",
-                [now, actor, audit_entity],
-            )
-            report.inserted += con.execute("SELECT count(*) FROM import_new").fetchall()[0][0]
-            if bar is not None:
-                bar.update(int((frame["chunk"] == chunk).sum()))
+        _run(con,
+             f"CREATE OR REPLACE TEMP TABLE import_new AS SELECT nextval('{sequence}') AS id, pos"
+             " FROM (SELECT pos FROM import_rows WHERE match_id IS NULL ORDER BY pos)",
+             [])
+        _run(con,
+             f"INSERT INTO {table} (id, {''.join(c + ', ' for c in insert_columns)}status, {key_column}, search_text,"
+             " created_at, created_by, updated_at, updated_by)"
+             f" SELECT n.id, {''.join(v + ', ' for v in insert_values)}"
+             f" COALESCE({typed('status') if 'status' in fields else 'NULL'}, {status_default}),"
+             f" s.{key_column}, s.search_text, ?, ?, ?, ?"
+             " FROM import_rows s JOIN import_new n ON n.pos = s.pos ORDER BY s.pos",
+             [now, actor, now, actor])
+        # New ids come from the sequence, so only the ids from the first new one up are read back.
+        _run(con,
+             "INSERT INTO audit_log (logged_at, actor, action, entity, entity_id, before, after, source)"
+             f" SELECT ?, ?, 'create', ?, CAST(c.id AS VARCHAR), NULL, {_snapshot_sql(entity, 'c')}, s.source"
+             f" FROM {table} c JOIN import_new n ON n.id = c.id JOIN import_rows s ON s.pos = n.pos"
+             " WHERE c.id >= (SELECT min(id) FROM import_new) ORDER BY s.pos",
+             [now, actor, audit_entity])
+        report.inserted += con.execute("SELECT count(*) FROM import_new").fetchall()[0][0]
+        if bar is not None:
+            bar.update(total)
     finally:
         if bar is not None:
             bar.close()
-    con.unregister("import_rows")
-    report.unchanged = int(frame["match_id"].notna().sum()) - report.updated
+    matched = con.execute("SELECT count(*) FROM import_rows WHERE match_id IS NOT NULL").fetchall()[0][0]
+    report.unchanged = matched - report.updated
 
 
 def _cell_text(value: object) -> str | None:
