@@ -11,7 +11,7 @@ import csv
 import datetime as dt
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Iterable
@@ -32,25 +32,82 @@ class ImportFileError(CasetrackError):
     """The file cannot be read as a table (unknown type, bad encoding, no header)."""
 
 
-@dataclass
+@dataclass(frozen=True)
+class CsvSource:
+    """A clean UTF-8 CSV that DuckDB's read_csv can parse: its path, separator, width and line count.
+
+    `lines` counts the data lines after the header, which read_csv must give back as
+    rows for the file to be taken as clean.
+    """
+
+    path: Path
+    separator: str
+    width: int
+    lines: int
+
+
 class Table:
     """A spreadsheet read as text: headers, rows and where each row sits in the file.
 
     `row_numbers[i]` is the number the user sees for row i in Excel (the header is
-    row 1). `repairs` lists (row number, None) for rows whose quoting was repaired, and
-    `damaged` lists (row number, fields found) for rows that could not be repaired.
+    row 1). `repairs` lists the numbers of rows whose quoting was repaired, and `damaged`
+    lists (row number, fields found, raw text) for rows that could not be repaired.
+
+    A clean UTF-8 CSV keeps its rows in the file until they are needed: `source` then
+    names the file, and `frame` is parsed by DuckDB on first use (or by Python's csv
+    module when DuckDB's result differs from what that would give). The importer reads
+    such a file straight into its own DuckDB connection instead.
     """
 
-    name: str
-    kind: str
-    headers: list[str]
-    frame: pd.DataFrame
-    row_numbers: list[int]
-    encoding: str | None = None
-    separator: str | None = None
-    header_repaired: bool = False
-    repairs: list[int] = field(default_factory=list)
-    damaged: list[tuple[int, int, str]] = field(default_factory=list)
+    def __init__(self, name: str, kind: str, headers: list[str], frame: pd.DataFrame | None = None,
+                 row_numbers: list[int] | None = None, encoding: str | None = None, separator: str | None = None,
+                 header_repaired: bool = False, repairs: list[int] | None = None,
+                 damaged: list[tuple[int, int, str]] | None = None, *, source: CsvSource | None = None) -> None:
+        self.name = name
+        self.kind = kind
+        self.headers = headers
+        self.encoding = encoding
+        self.separator = separator
+        self.source = source
+        self._frame = frame
+        self._row_numbers = row_numbers if row_numbers is not None else []
+        self._header_repaired = header_repaired
+        self._repairs = repairs if repairs is not None else []
+        self._damaged = damaged if damaged is not None else []
+
+    def _load(self) -> None:
+        if self._frame is not None:
+            return
+        loaded = _load_csv_source(self.name, self.headers, self.source, self.encoding)
+        if loaded.source is None:
+            self.source = None  # DuckDB's reading differs, so the importer takes the Python path too
+        self._frame, self._row_numbers = loaded._frame, loaded._row_numbers
+        self._header_repaired, self._repairs, self._damaged = loaded._header_repaired, loaded._repairs, loaded._damaged
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        self._load()
+        return self._frame
+
+    @property
+    def row_numbers(self) -> list[int]:
+        self._load()
+        return self._row_numbers
+
+    @property
+    def header_repaired(self) -> bool:
+        self._load()
+        return self._header_repaired
+
+    @property
+    def repairs(self) -> list[int]:
+        self._load()
+        return self._repairs
+
+    @property
+    def damaged(self) -> list[tuple[int, int, str]]:
+        self._load()
+        return self._damaged
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -182,47 +239,72 @@ _BLANK_SQL = (r"^[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\
 
 def _read_csv_duckdb(path: Path, text: str, name: str, header: list[str], *, encoding: str,
                      separator: str) -> Table | None:
-    """Parse a CSV with DuckDB's read_csv when that gives what _build would; else return None.
+    """Return a Table whose rows DuckDB's read_csv parses on first use, or None for an unusual file.
 
     The Python reader stays in charge of anything unusual: XLSX-style `_xHHHH_` escapes,
-    lone carriage returns, blank lines or line breaks inside cells (which would shift the
-    row numbers), rows with the wrong number of fields and rows wrapped in one quoted cell.
+    lone carriage returns, and (found when the rows are read, see `load_raw`) blank lines
+    or line breaks inside cells, rows with the wrong number of fields and rows wrapped in
+    one quoted cell.
     """
-    import duckdb
-
     if "_x" in text or text.count("\r") != text.count("\r\n"):
         return None
     lines = text.count("\n") + (0 if text.endswith("\n") else 1) - 1
     headers = _unique_headers(header)
-    names = [f"c{position}" for position in range(len(headers))]
+    source = CsvSource(path, separator, len(headers), lines)
+    return Table(name, "csv", headers, encoding=encoding, separator=separator, source=source)
+
+
+def load_raw(con, source: CsvSource, target: str) -> bool:
+    """Read `source` into the temp table `target` (row_number, c0, c1, ...) as _build would; False if unusual.
+
+    Cells made only of whitespace become NULL and fully blank rows are left out, as in
+    the Python reader. `target` is a fixed identifier chosen by the caller, never user text.
+    """
+    import duckdb
+
+    names = [f"c{position}" for position in range(source.width)]
     columns = "{" + ", ".join(f"'{column}': 'VARCHAR'" for column in names) + "}"
     cells = ", ".join(f"CASE WHEN regexp_matches({column}, ?) THEN NULL ELSE {column} END AS {column}"
                       for column in names)
-    con = duckdb.connect()
+    filled = " OR ".join(f"{column} IS NOT NULL" for column in names)
     try:
         con.execute(
-            f"CREATE TEMP TABLE raw AS SELECT {cells} FROM read_csv(?, header = false, skip = 1, delim = ?,"
-            f" quote = '\"', escape = '\"', columns = {columns}, strict_mode = true, null_padding = false,"
-            " auto_detect = false)",
-            [_BLANK_SQL] * len(names) + [str(path), separator],
+            f"CREATE OR REPLACE TEMP TABLE {target}_all AS SELECT {cells}"
+            " FROM read_csv(?, header = false, skip = 1, delim = ?, quote = '\"', escape = '\"',"
+            f" columns = {columns}, strict_mode = true, null_padding = false, auto_detect = false)",
+            [_BLANK_SQL] * len(names) + [str(source.path), source.separator],
         )
-        if con.execute("SELECT count(*) FROM raw").fetchone()[0] != lines:
-            return None
-        if len(names) > 1:
+        usable = con.execute(f"SELECT count(*) FROM {target}_all").fetchone()[0] == source.lines
+        if usable and len(names) > 1:
             others = " AND ".join(f"{column} IS NULL" for column in names[1:])
-            wrapped = con.execute(f"SELECT count(*) FROM raw WHERE c0 IS NOT NULL AND {others}"
-                                  " AND contains(c0, ?)", [separator]).fetchone()[0]
-            if wrapped:
-                return None
-        filled = " OR ".join(f"{column} IS NOT NULL" for column in names)
-        frame = con.execute(f"SELECT rowid + 2 AS row_number, * FROM raw WHERE {filled} ORDER BY rowid").df()
+            usable = not con.execute(f"SELECT count(*) FROM {target}_all WHERE c0 IS NOT NULL AND {others}"
+                                     " AND contains(c0, ?)", [source.separator]).fetchone()[0]
+        if usable:
+            # rowid is the position in the file, since the table was filled in file order.
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT rowid + 2 AS row_number, *"
+                        f" FROM {target}_all WHERE {filled} ORDER BY rowid")
+        con.execute(f"DROP TABLE {target}_all")
     except duckdb.Error:
-        return None
+        return False
+    return usable
+
+
+def _load_csv_source(name: str, headers: list[str], source: CsvSource, encoding: str) -> Table:
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        frame = con.execute("SELECT * FROM raw ORDER BY row_number").df() \
+            if load_raw(con, source, "raw") else None
     finally:
         con.close()
+    if frame is None:
+        return read_csv(source.path.read_bytes(), name, encoding=encoding, separator=source.separator)
     numbers = frame.pop("row_number").tolist()
+    names = [f"c{position}" for position in range(source.width)]
     data = {header: frame[column].to_numpy(dtype=object, na_value=None) for header, column in zip(headers, names)}
-    return Table(name, "csv", headers, pd.DataFrame(data, columns=headers, dtype=object), numbers, encoding, separator)
+    frame = pd.DataFrame(data, columns=headers, dtype=object)
+    return Table(name, "csv", headers, frame, numbers, encoding, source.separator, source=source)
 
 
 def _numbered(records: Iterable[list[str]]) -> Iterable[tuple[int, list]]:

@@ -96,7 +96,14 @@ def choose_date_format(values: pd.Series) -> str | None:
 def parse_date_column(values: pd.Series, fmt: str, *, column: str, numbers: list[int],
                       report: ImportReport) -> tuple[list, set[int]]:
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    parsed = pd.to_datetime(pd.Series(uniques, dtype=object).str.strip(), format=fmt, errors="coerce")
+    outcomes = date_outcomes(pd.Series(uniques, dtype=object), fmt, column)
+    return _validate_distinct(values, outcomes.__getitem__, column=column, numbers=numbers, report=report,
+                              required=False)
+
+
+def date_outcomes(uniques: pd.Series, fmt: str, column: str) -> dict:
+    """Return raw text -> (date or None, error or None, None) for distinct non-blank dates in `fmt`."""
+    parsed = pd.to_datetime(uniques.str.strip(), format=fmt, errors="coerce")
 
     def outcome(raw: str, stamp) -> tuple[object, str | None, None]:
         if stamp is None or pd.isna(stamp):
@@ -105,19 +112,24 @@ def parse_date_column(values: pd.Series, fmt: str, *, column: str, numbers: list
             return None, t("import.date_range", value=raw), None
         return stamp.date(), None, None
 
-    outcomes = dict(zip(uniques.tolist(), (outcome(raw, stamp) for raw, stamp in zip(uniques.tolist(), parsed.tolist()))))
-    return _validate_distinct(values, outcomes.__getitem__, column=column, numbers=numbers, report=report,
-                              required=False)
+    return {raw: outcome(raw, stamp) for raw, stamp in zip(uniques.tolist(), parsed.tolist())}
 
 
 _AMOUNT_CLEAN = re.compile(r"[\s\u00a0$]|[A-Z]{3}")
 
 
-def choose_amount_style(values: pd.Series) -> str | None:
-    """Return 'comma' (1.234,56), 'dot' (1,234.56) or None when the values do not tell."""
-    text = values.dropna().astype(str).str.upper().str.replace(_AMOUNT_CLEAN, "", regex=True)
-    comma = text.str.contains(r",\d{1,2}$|\.\d{3},", regex=True).sum()
-    dot = text.str.contains(r"\.\d{1,2}$|,\d{3}\.", regex=True).sum()
+def choose_amount_style(values: pd.Series, weights: list[int] | None = None) -> str | None:
+    """Return 'comma' (1.234,56), 'dot' (1,234.56) or None when the values do not tell.
+
+    Each value counts once, or `weights[i]` times when given (distinct values with the
+    number of rows that hold them give the same answer as all the rows).
+    """
+    present = values.dropna()
+    text = present.astype(str).str.upper().str.replace(_AMOUNT_CLEAN, "", regex=True)
+    weight = pd.Series(weights, index=values.index, dtype="int64")[present.index] if weights is not None \
+        else pd.Series(1, index=present.index, dtype="int64")
+    comma = weight[text.str.contains(r",\d{1,2}$|\.\d{3},", regex=True)].sum()
+    dot = weight[text.str.contains(r"\.\d{1,2}$|,\d{3}\.", regex=True)].sum()
     if comma > dot:
         return "comma"
     if dot > comma:
@@ -255,8 +267,14 @@ def prepare(table: Table, entity: str, mapping: Mapping[str, str | None], report
 
 
 def _amount_column(series: pd.Series, *, column: str, numbers: list[int], report: ImportReport) -> list:
-    style = choose_amount_style(series)
+    check = _amount_check(choose_amount_style(series), column)
+    result, _ = _validate_distinct(series, lambda raw: (*check(raw), None), column=column, numbers=numbers,
+                                   report=report, required=False)
+    return result
 
+
+def _amount_check(style: str | None, column: str) -> Callable[[str], tuple[object, str | None]]:
+    """Return check(raw) -> (amount or None, error or None) for amounts written in `style`."""
     def check(raw: str) -> tuple[object, str | None]:
         amount = parse_amount_text(str(raw), style)
         if amount is None:
@@ -266,10 +284,7 @@ def _amount_column(series: pd.Series, *, column: str, numbers: list[int], report
             return parse_amount(amount, field="amount", label=cases.label("amount")), None
         except FieldError as error:
             return None, error.message
-
-    result, _ = _validate_distinct(series, lambda raw: (*check(raw), None), column=column, numbers=numbers,
-                                   report=report, required=False)
-    return result
+    return check
 
 
 def _tax_columns(raw: dict, columns: dict, default_country: str, numbers: list[int], report: ImportReport) -> dict:

@@ -20,6 +20,7 @@ import pandas as pd
 from .. import audit, cases, clients, permissions, settings
 from ..identifiers import format_tax_id, normalise
 from ..i18n import t
+from . import in_database
 from .mapping import PRESETS, MappingError, Preset, apply_overrides, check_required, detect_preset, suggest_mapping
 from .reading import Table, read_path, read_table
 from .report import ImportReport
@@ -99,10 +100,16 @@ def import_table(db, table: Table, entity: str, *, overrides: Mapping[str, str |
 
     plan = plan or plan_for(table, entity, overrides=overrides, date_formats=date_formats, preset=preset)
     check_required(entity, plan.mapping)
-    report = ImportReport(entity, table.name, rows=len(table) + len(table.damaged),
-                          encoding=table.encoding_label, separator=table.separator_label,
+    report = ImportReport(entity, table.name, encoding=table.encoding_label, separator=table.separator_label,
                           preset=plan.preset.title if plan.preset else None, dry_run=dry_run,
                           unmapped=[header for header, target in plan.mapping.items() if not target])
+    if in_database.can_import(table, entity, plan.mapping) and in_database.import_cases(
+            db, table, plan, report, default_country=firm["default_country"], only_valid=only_valid,
+            dry_run=dry_run, progress=progress):
+        _log_outcome(entity, table, report)
+        return report
+
+    report.rows = len(table) + len(table.damaged)
     _report_reading(table, report)
     prepared = prepare(table, entity, plan.mapping, report, default_country=firm["default_country"],
                        defaults=plan.defaults, date_formats=plan.date_formats, progress=progress)
@@ -124,9 +131,14 @@ def import_table(db, table: Table, entity: str, *, overrides: Mapping[str, str |
         staged = staged[~staged["row"].isin(errors)].reset_index(drop=True)
         _write(con, db.user, entity, staged, report, progress)
         report.imported = True
-    log.info("imported %s from %s: %d new, %d updated, %d unchanged, %d skipped", entity, table.name,
-             report.inserted, report.updated, report.unchanged, report.skipped)
+    _log_outcome(entity, table, report)
     return report
+
+
+def _log_outcome(entity: str, table: Table, report: ImportReport) -> None:
+    if report.imported:
+        log.info("imported %s from %s: %d new, %d updated, %d unchanged, %d skipped", entity, table.name,
+                 report.inserted, report.updated, report.unchanged, report.skipped)
 
 
 def _report_reading(table: Table, report: ImportReport) -> None:
@@ -283,12 +295,33 @@ def _match_cases(con, prepared: Prepared, report: ImportReport, default_country:
 
 def _link_clients(con, values: pd.DataFrame, numbers: list[int], columns: dict, report: ImportReport,
                   default_country: str) -> list:
-    """Return each row's client id, found by tax id (any country) or else by name.
+    """Return each row's client id, found by tax id (any country) or else by name."""
+    resolve = client_resolver(con, columns, default_country)
+    cache: dict[tuple, tuple] = {}
+    linked: list[int | None] = []
+    taxes = values["client_tax_id"].tolist() if "client_tax_id" in values else [None] * len(values)
+    names = values["client_name"].tolist() if "client_name" in values else [None] * len(values)
+    for position, (tax, name) in enumerate(zip(taxes, names)):
+        outcome = cache.get((tax, name))
+        if outcome is None:
+            outcome = cache[(tax, name)] = resolve(tax, name)
+        client_id, column, shown, message = outcome
+        if message:
+            report.add(numbers[position], column, shown, message)
+        linked.append(client_id)
+    return linked
+
+
+def client_resolver(con, columns: dict, default_country: str):
+    """Return resolve(tax id, name) -> (client id, column, shown value, error message or None).
 
     A tax id column names no country, so a Mexican RFC finds its client in a Chilean firm.
     When the same compact id belongs to clients of several countries, the one of the
-    firm's default country wins if it is the only one there.
+    firm's default country wins if it is the only one there. Without a tax id the name
+    decides, compared by `values.name_key`.
     """
+    from ..values import name_key
+
     stored = con.execute("SELECT id, tax_id, tax_country, name_key FROM clients WHERE deleted_at IS NULL").fetchall()
     by_tax: dict[str, list[tuple[int, str]]] = defaultdict(list)
     by_name: dict[str, list[int]] = defaultdict(list)
@@ -297,36 +330,24 @@ def _link_clients(con, values: pd.DataFrame, numbers: list[int], columns: dict, 
             by_tax[_tax_key(tax_id)].append((client_id, country))
         by_name[key].append(client_id)
 
-    from ..values import name_key
-
     def tax_candidates(tax: str) -> list[int]:
         found = by_tax.get(_tax_key(tax), [])
         local = [client_id for client_id, country in found if country == default_country]
         return local if len(found) > 1 and len(local) == 1 else [client_id for client_id, _ in found]
 
-    cache: dict[tuple, tuple] = {}
-    linked: list[int | None] = []
-    taxes = values["client_tax_id"].tolist() if "client_tax_id" in values else [None] * len(values)
-    names = values["client_name"].tolist() if "client_name" in values else [None] * len(values)
-    for position, (tax, name) in enumerate(zip(taxes, names)):
+    def resolve(tax: str | None, name: str | None) -> tuple:
         if not tax and not name:
-            linked.append(None)
-            continue
-        outcome = cache.get((tax, name))
-        if outcome is None:
-            if tax:
-                candidates, column, shown = tax_candidates(tax), columns["client_tax_id"], tax
-            else:
-                candidates, column, shown = by_name.get(name_key(name), []), columns["client_name"], name
-            outcome = cache[(tax, name)] = (candidates, column, shown)
-        candidates, column, shown = outcome
+            return None, None, None, None
+        if tax:
+            candidates, column, shown = tax_candidates(tax), columns["client_tax_id"], tax
+        else:
+            candidates, column, shown = by_name.get(name_key(name), []), columns["client_name"], name
         if len(candidates) == 1:
-            linked.append(candidates[0])
-            continue
+            return candidates[0], column, shown, None
         key = "import.client_not_found" if not candidates else "import.client_ambiguous"
-        report.add(numbers[position], column, shown, t(key, value=shown, count=len(candidates)))
-        linked.append(None)
-    return linked
+        return None, column, shown, t(key, value=shown, count=len(candidates))
+
+    return resolve
 
 
 def _count_only(con, entity: str, staged: pd.DataFrame, report: ImportReport) -> None:

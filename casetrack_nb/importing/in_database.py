@@ -1,0 +1,304 @@
+"""Importing cases from a clean CSV without taking the rows out of DuckDB.
+
+The file is read by `read_csv` into a temp table of the import's own transaction.
+Each column is checked with SQL: printable ASCII text, plain amounts and keys take an
+SQL form that gives what the reference parsers in `casetrack_nb.values` give, and only
+the other DISTINCT values go to Python, whose results come back as a mapping table
+joined to the rows. Errors and warnings are gathered with SQL and rendered with the
+same message keys as the Python path in `rows.py` and `service.py`, in the same order.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import cases, permissions
+from ..i18n import t
+from .mapping import field_label
+from .reading import Table, load_raw
+from .report import ImportReport
+from .rows import (AMOUNT_FIELDS, DATE_FIELDS, _CASE_TEXT_LIMITS, _amount_check, _single, choose_amount_style,
+                   choose_date_format, date_outcomes, quick_search_key)
+from ..values import case_number_key
+
+# Printable ASCII with single inner spaces and no outer ones: `values.clean_text` keeps
+# such text as it is, and `values.search_key` only lowers its case.
+_PLAIN_ASCII = "[!-~]+( [!-~]+)*"
+_PRINTABLE_ASCII = "[ -~]*"
+_TYPES = {"opened_on": "DATE", "closed_on": "DATE", "amount": "DECIMAL(18, 2)"}
+
+
+def can_import(table: Table, entity: str, mapping: dict) -> bool:
+    """Return True when the SQL path applies: cases from a CSV that DuckDB reads as the Python reader does."""
+    return entity == "causas" and table.source is not None and "case_number_prefix" not in mapping.values()
+
+
+def import_cases(db, table: Table, plan, report: ImportReport, *, default_country: str, only_valid: bool,
+                 dry_run: bool, progress) -> bool:
+    """Validate, match and write the cases of `table` in one transaction; False if the file needs the Python path."""
+    from .service import client_resolver, write_rows
+
+    opener = db.read if dry_run else db.transaction
+    with opener() as con:
+        permissions.require(con, db.user, "import")
+        if not load_raw(con, table.source, "import_raw"):
+            return False
+        report.rows = con.execute("SELECT count(*) FROM import_raw").fetchone()[0]
+        columns = _source_table(con, table, plan)
+        fields = [name for name in columns if name not in ("client_tax_id", "client_name")]
+
+        bar = progress(total=len(fields), desc="Validando", unit="col") if progress else None
+        selects, joins = ["s.row_number"], []
+        for name in fields:
+            select, join = _validate_field(con, name, columns[name], plan, report)
+            selects += select
+            joins += join
+            if bar is not None:
+                bar.update(1)
+        if bar is not None:
+            bar.close()
+        con.execute(f"CREATE OR REPLACE TEMP TABLE import_valid AS SELECT {', '.join(selects)}"
+                    f" FROM import_src s {' '.join(joins)} ORDER BY s.row_number")
+        for name in fields:
+            _report_errors(con, name, columns[name], report)
+        _cross_checks(con, fields, columns, report)
+        linked = _link(con, columns, report, client_resolver(con, columns, default_country))
+
+        _deduplicate(con, report, columns, linked)
+        _match(con, report, columns)
+        errors = report.error_rows
+        report.skipped = len(errors)
+        _register(con, "import_errors", pd.DataFrame({"row_number": sorted(errors)}, dtype="int64"))
+        keep = "row_number NOT IN (SELECT row_number FROM import_errors)"
+        if dry_run or (errors and not only_valid):
+            report.inserted, report.updated = con.execute(
+                f"SELECT count(*) FILTER (match_id IS NULL), count(*) FILTER (match_id IS NOT NULL)"
+                f" FROM import_staged WHERE {keep}").fetchone()
+            return True
+
+        written = [name for name in cases.EDITABLE if name in fields or (name == "client_id" and linked)]
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE import_rows AS SELECT row_number AS pos, match_id,"
+            " ? || ':fila ' || row_number AS source, CAST(NULL AS VARCHAR) AS search_text, case_number_key,"
+            f" {', '.join(written)} FROM import_staged WHERE {keep} ORDER BY row_number",
+            [table.name])
+        _search_text(con, "title" in fields)
+        write_rows(con, db.user, "causas", written, report, progress)
+        report.imported = True
+    return True
+
+
+def _register(con, name: str, frame: pd.DataFrame) -> None:
+    con.register(f"{name}_frame", frame)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_frame")
+    finally:
+        con.unregister(f"{name}_frame")
+
+
+def _source_table(con, table: Table, plan) -> dict[str, str]:
+    """Create import_src (row_number and one text column per field); return field -> column name shown."""
+    columns: dict[str, str] = {}
+    expressions: dict[str, str] = {}
+    for position, header in enumerate(table.headers):
+        target = plan.mapping.get(header)
+        if target:
+            columns[target], expressions[target] = header, f"r.c{position}"
+    defaults = plan.defaults
+    for target in defaults:
+        if target not in columns:
+            columns[target], expressions[target] = field_label("causas", target), "NULL"
+        expressions[target] = f"COALESCE({expressions[target]}, d.{target})"
+    if defaults:
+        _register(con, "import_defaults", pd.DataFrame({name: [value] for name, value in defaults.items()},
+                                                       dtype=object))
+    joined = " CROSS JOIN import_defaults d" if defaults else ""
+    select = ", ".join(f"CAST({expressions[name]} AS VARCHAR) AS {name}" for name in columns)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE import_src AS SELECT r.row_number, {select}"
+                f" FROM import_raw r{joined} ORDER BY r.row_number")
+    return columns
+
+
+def _distinct(con, name: str, where: str = "") -> list:
+    return [row[0] for row in con.execute(f"SELECT DISTINCT {name} FROM import_src"
+                                          f" WHERE {name} IS NOT NULL {where}").fetchall()]
+
+
+def _validate_field(con, name: str, column: str, plan, report: ImportReport) -> tuple[list[str], list[str]]:
+    """Build the mapping table import_map_<name>; return the SELECT items and joins that apply it.
+
+    Each field gives `<name>` (the stored value or NULL) and `<name>_error`. The case
+    number also gives `case_number_key` and `case_number_search`, the title `title_search`.
+    """
+    kind = _TYPES.get(name, "VARCHAR")
+    fast, fast_value, fast_key, fast_search = "false", "NULL", "NULL", "NULL"
+    outcomes: dict[str | None, tuple] = {}
+    if name in DATE_FIELDS:
+        present = pd.Series(_distinct(con, name), dtype=object)
+        fmt = (plan.date_formats or {}).get(column) or choose_date_format(present)
+        if fmt:
+            outcomes = date_outcomes(present, fmt, column)
+    elif name in AMOUNT_FIELDS:
+        counted = con.execute(f"SELECT {name}, count(*) FROM import_src WHERE {name} IS NOT NULL"
+                              f" GROUP BY {name}").fetchall()
+        style = choose_amount_style(pd.Series([value for value, _ in counted], dtype=object),
+                                    weights=[count for _, count in counted])
+        separator = "\\." if style == "dot" else ","
+        plain = f"regexp_full_match({name}, '[0-9]{{1,16}}({separator}[0-9]{{1,2}})?')"
+        # Digits with at most two decimals in the column's style: parse_amount_text and
+        # parse_amount give exactly this number, because no rounding is needed.
+        fast = plain
+        fast_value = f"CAST(replace({name}, ',', '.') AS DECIMAL(18, 2))"
+        check = _amount_check(style, column)
+        outcomes = {raw: (*check(raw), None) for raw in _distinct(con, name, f"AND NOT {plain}")}
+    elif name in _CASE_TEXT_LIMITS:
+        limit = _CASE_TEXT_LIMITS[name]
+        squeezed = f"regexp_replace(trim({name}, ' '), ' {{2,}}', ' ', 'g')"
+        fast = f"(regexp_full_match({name}, '{_PRINTABLE_ASCII}') AND length({squeezed}) BETWEEN 1 AND {limit})"
+        fast_value = squeezed
+        if name == "case_number":
+            fast_key = f"regexp_replace(upper({squeezed}), '[^0-9A-Z]', '', 'g')"
+        if name in ("case_number", "title"):
+            fast_search = f"lower({squeezed})"
+        check = _single("causas", name, "")
+        outcomes = {raw: check(raw) for raw in _distinct(con, name, f"AND NOT {fast}")}
+        if name == "case_number":
+            outcomes[None] = check(None)
+    else:
+        check = _single("causas", name, "")
+        outcomes = {raw: check(raw) for raw in _distinct(con, name)}
+
+    rows = []
+    for raw, (value, error, _warning) in outcomes.items():
+        text = None if value is None else (value.isoformat() if hasattr(value, "isoformat") else str(value))
+        key = case_number_key(value) if name == "case_number" and value else None
+        search = quick_search_key(value) if name in ("case_number", "title") and value else None
+        rows.append((raw, text, error, key, search))
+    _register(con, f"import_map_{name}", pd.DataFrame(rows or [(None, None, None, None, None)],
+                                                     columns=["raw", "value", "error", "number_key", "search"],
+                                                     dtype=object))
+    alias = f"m_{name}"
+    condition = f"{alias}.raw = s.{name}" if name != "case_number" else \
+        f"{alias}.raw IS NOT DISTINCT FROM s.{name}"
+    joins = [f"LEFT JOIN import_map_{name} {alias} ON {condition}"]
+    value = f"CASE WHEN {fast} THEN {fast_value} ELSE CAST({alias}.value AS {kind}) END"
+    selects = [f"s.{name} AS {name}_raw", f"{value} AS {name}", f"{alias}.error AS {name}_error"]
+    if name == "case_number":
+        selects.append(f"CASE WHEN {fast} THEN {fast_key} ELSE {alias}.number_key END AS case_number_key")
+    if name in ("case_number", "title"):
+        selects.append(f"CASE WHEN {fast} THEN {fast_search} ELSE {alias}.search END AS {name}_search")
+    return selects, joins
+
+
+def _report_errors(con, name: str, column: str, report: ImportReport) -> None:
+    for number, raw, error in con.execute(f"SELECT row_number, {name}_raw, {name}_error FROM import_valid"
+                                          f" WHERE {name}_error IS NOT NULL ORDER BY row_number").fetchall():
+        report.add(number, column, raw, error)
+
+
+def _cross_checks(con, fields: list[str], columns: dict, report: ImportReport) -> None:
+    """Report a closing date before the opening date and a currency without an amount, as rows.py does."""
+    if "opened_on" in fields and "closed_on" in fields:
+        for number, opened, closed in con.execute(
+                "SELECT row_number, strftime(opened_on, '%d-%m-%Y'), strftime(closed_on, '%d-%m-%Y')"
+                " FROM import_valid WHERE closed_on < opened_on ORDER BY row_number").fetchall():
+            report.add(number, columns["closed_on"], closed, t("val.date_order", opened=opened, closed=closed))
+    if "currency" in fields:
+        amount = "amount" if "amount" in fields else "NULL"
+        for number, currency in con.execute(
+                f"SELECT row_number, currency FROM import_valid WHERE currency IS NOT NULL AND {amount} IS NULL"
+                " ORDER BY row_number").fetchall():
+            report.add(number, columns["currency"], currency, t("val.currency_without_amount", value=currency))
+
+
+def _link(con, columns: dict, report: ImportReport, resolve) -> bool:
+    """Add client_id to import_valid from the client's tax id or name; False when no column names the client."""
+    parts = [name for name in ("client_tax_id", "client_name") if name in columns]
+    if not parts:
+        return False
+    tax = "s.client_tax_id" if "client_tax_id" in columns else "NULL"
+    name = "s.client_name" if "client_name" in columns else "NULL"
+    pairs = con.execute(f"SELECT DISTINCT {tax}, {name} FROM import_src s").fetchall()
+    rows = []
+    for raw_tax, raw_name in pairs:
+        # rows.prepare joins the whitespace runs of both columns before linking.
+        client_tax = None if raw_tax is None else " ".join(raw_tax.split())
+        client_name = None if raw_name is None else " ".join(raw_name.split())
+        client_id, column, shown, message = resolve(client_tax, client_name)
+        rows.append((raw_tax, raw_name, client_id, column, shown, message))
+    frame = pd.DataFrame(rows, columns=["tax", "name", "client_id", "column_name", "shown", "message"], dtype=object)
+    frame["client_id"] = pd.array(frame["client_id"].tolist(), dtype="Int64")
+    _register(con, "import_links", frame)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE import_linked AS SELECT s.row_number, l.client_id, l.column_name, l.shown,"
+        f" l.message FROM import_src s JOIN import_links l ON l.tax IS NOT DISTINCT FROM {tax}"
+        f" AND l.name IS NOT DISTINCT FROM {name} ORDER BY s.row_number")
+    for number, column, shown, message in con.execute(
+            "SELECT row_number, column_name, shown, message FROM import_linked WHERE message IS NOT NULL"
+            " ORDER BY row_number").fetchall():
+        report.add(number, column, shown, message)
+    return True
+
+
+def _deduplicate(con, report: ImportReport, columns: dict, linked: bool) -> None:
+    """Create import_staged: the last of the valid rows sharing a case number and court stands for them all."""
+    _register(con, "import_errors", pd.DataFrame({"row_number": sorted(report.error_rows)}, dtype="int64"))
+    court = "v.court" if "court" in columns else "NULL"
+    client = ", l.client_id" if linked else ""
+    join = " LEFT JOIN import_linked l ON l.row_number = v.row_number" if client else ""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE import_ordered AS SELECT v.*{client}, {court} AS match_court,"
+        " e.row_number IS NULL AND coalesce(v.case_number_key, '') <> '' AS deduplicated"
+        f" FROM import_valid v{join} LEFT JOIN import_errors e ON e.row_number = v.row_number")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE import_repeats AS SELECT row_number, case_number,"
+        " lag(row_number) OVER w AS earlier, lead(row_number) OVER w AS later FROM import_ordered"
+        " WHERE deduplicated WINDOW w AS (PARTITION BY case_number_key, match_court ORDER BY row_number)")
+    for number, value, earlier in con.execute(
+            "SELECT row_number, case_number, earlier FROM import_repeats WHERE earlier IS NOT NULL"
+            " ORDER BY row_number").fetchall():
+        report.add(number, columns["case_number"], value, t("import.duplicate_case", value=value, row=earlier),
+                   "warning")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE import_staged AS SELECT o.* FROM import_ordered o"
+        " WHERE o.row_number NOT IN (SELECT row_number FROM import_repeats WHERE later IS NOT NULL)"
+        " ORDER BY o.row_number")
+
+
+def _match(con, report: ImportReport, columns: dict) -> None:
+    """Add match_id: the stored case with the same number key (and court, when the row gives one)."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE import_found AS SELECT s.row_number, count(k.id) AS n, min(k.id) AS id"
+        " FROM import_staged s JOIN cases k ON k.case_number_key = s.case_number_key"
+        " AND (s.match_court IS NULL OR k.court = s.match_court) GROUP BY s.row_number")
+    for number, count, value in con.execute(
+            "SELECT f.row_number, f.n, s.case_number FROM import_found f JOIN import_staged s USING (row_number)"
+            " WHERE f.n > 1 ORDER BY f.row_number").fetchall():
+        report.add(number, columns["case_number"], value, t("import.case_ambiguous", count=count, value=value))
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE import_staged AS SELECT s.*, CASE WHEN f.n = 1 THEN f.id END AS match_id"
+        " FROM import_staged s LEFT JOIN import_found f USING (row_number) ORDER BY s.row_number")
+
+
+def _search_text(con, has_title: bool) -> None:
+    """Add search_text to import_rows: the search keys of the case number and title, file values over stored ones.
+
+    A matched case whose row leaves the title blank keeps its stored title, whose key
+    SQL computes for plain ASCII and Python (`quick_search_key`) for the rest.
+    """
+    stored = [row[0] for row in con.execute(
+        "SELECT DISTINCT k.title FROM import_rows r JOIN import_staged s ON s.row_number = r.pos"
+        " JOIN cases k ON k.id = r.match_id WHERE s.title_search IS NULL AND k.title IS NOT NULL"
+        f" AND NOT regexp_full_match(k.title, '{_PLAIN_ASCII}')").fetchall()] \
+        if has_title else []
+    _register(con, "import_title_keys", pd.DataFrame({"title": stored, "search": [quick_search_key(v) for v in stored]},
+                                                     dtype=object))
+    title = "s.title_search" if has_title else "NULL"
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE import_search AS SELECT r.pos, concat_ws(' | ', s.case_number_search,"
+        f" coalesce({title}, CASE WHEN regexp_full_match(k.title, '{_PLAIN_ASCII}') THEN lower(k.title)"
+        " ELSE tk.search END)) AS search_text"
+        " FROM import_rows r JOIN import_staged s ON s.row_number = r.pos LEFT JOIN cases k ON k.id = r.match_id"
+        " LEFT JOIN import_title_keys tk ON tk.title = k.title")
+    con.execute("UPDATE import_rows SET search_text = x.search_text FROM import_search x WHERE x.pos = import_rows.pos")
+
