@@ -280,8 +280,10 @@ def load_raw(con, source: CsvSource, target: str) -> bool:
             usable = not con.execute(f"SELECT count(*) FROM {target}_all WHERE c0 IS NOT NULL AND {others}"
                                      " AND contains(c0, ?)", [source.separator]).fetchone()[0]
         if usable:
-            # rowid is the position in the file, since the table was filled in file order.
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT rowid + 2 AS row_number, *"
+            # The table was filled in file order, so rowid counts the lines. Inside an open
+            # transaction DuckDB starts the rowids of a new table at a large offset, not 0.
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT"
+                        f" rowid - (SELECT min(rowid) FROM {target}_all) + 2 AS row_number, *"
                         f" FROM {target}_all WHERE {filled} ORDER BY rowid")
         con.execute(f"DROP TABLE {target}_all")
     except duckdb.Error:
