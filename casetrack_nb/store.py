@@ -219,7 +219,12 @@ class _Attachments:
                 self._aliases[key] = (alias, users + 1)
                 return alias
             if self._instance is None:
-                self._instance = duckdb.connect(":memory:", config={"threads": 2})
+                # DuckDB's allocator keeps freed memory until its next allocation; in a
+                # kernel that waits for the user, a big sort or DISTINCT left tens of MB
+                # resident. Background threads hand freed pages back to the system.
+                self._instance = duckdb.connect(
+                    ":memory:", config={"threads": 2, "allocator_background_threads": True}
+                )
             self._counter += 1
             alias = f"casetrack_{self._counter}"
             literal = "'" + key.replace("'", "''") + "'"
