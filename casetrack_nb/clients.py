@@ -415,9 +415,10 @@ def list_clients(
         params.append(status)
     direction = "DESC" if descending else "ASC"
 
-    # Three small queries on one connection: the page's ids (a top-N sort, which DuckDB
-    # does without ranking every client), their rows with case counts, and the total.
-    # Every client's cases are counted only when the sort is by a count.
+    # Two small queries on one connection: the page's ids with the total (a top-N sort
+    # over the clients alone, which DuckDB does without ranking every client), then their
+    # rows with case counts, in the page's order. Every client's cases are counted only
+    # when the sort is by a count.
     by_count = sort in ("total_cases", "active_cases")
     counts_join = (
         "LEFT JOIN (SELECT client_id, count(*) AS total_cases, count(*) FILTER (status = 'activa') AS active_cases"
@@ -428,7 +429,7 @@ def list_clients(
     order = f"coalesce(k.{sort}, 0)" if by_count else SORTS[sort]
     condition = " AND ".join(where)
     page_sql = (
-        f"SELECT c.id FROM clients c {counts_join} WHERE {condition}"
+        f"SELECT c.id, count(*) OVER () AS total FROM clients c {counts_join} WHERE {condition}"
         f" ORDER BY {order} {direction} NULLS LAST, c.id LIMIT ? OFFSET ?"
     )
     rows_sql = f"""
@@ -440,16 +441,17 @@ def list_clients(
         LEFT JOIN (SELECT client_id, count(*) AS total_cases, count(*) FILTER (status = 'activa') AS active_cases
                    FROM cases WHERE client_id IN (SELECT unnest($ids)) GROUP BY client_id) k ON k.client_id = c.id
         WHERE c.id IN (SELECT unnest($ids))
+        ORDER BY list_position($ids, c.id)
     """
     with db.read() as con:
-        ids = [row[0] for row in con.execute(page_sql, [*params, page_size, (page - 1) * page_size]).fetchall()]
+        found = con.execute(page_sql, [*params, page_size, (page - 1) * page_size]).fetchall()
+        ids = [row[0] for row in found]
         frame = con.execute(rows_sql, {"ids": ids}).df()
-        if len(ids) < page_size and (ids or page == 1):
-            total = (page - 1) * page_size + len(ids)
+        if found:
+            total = found[0][1]
         else:
             total = con.execute(f"SELECT count(*) FROM clients c WHERE {condition}", params).fetchone()[0]
 
-    frame = frame.set_index("id").loc[ids].reset_index()
     frame.insert(
         frame.columns.get_loc("tax_id") + 1,
         "tax_id_formatted",
