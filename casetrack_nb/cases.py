@@ -338,17 +338,37 @@ def search_cases(db, filters: CaseFilter | None = None, *, page: int = 1, page_s
     page_size = max(1, min(int(page_size), 500))
     where, params = filters.where()
     direction = "DESC" if descending else "ASC"
-    # The page is a top-N sort and the total a separate count: a window count over the
-    # result would make DuckDB materialise every matching row with all its columns.
-    sql = (
-        f"SELECT {_RESULT_COLUMNS} FROM cases k LEFT JOIN clients c ON c.id = k.client_id"
-        f" WHERE {where} ORDER BY {SORTS[sort]} {direction} NULLS LAST, k.id {direction} LIMIT ? OFFSET ?"
-    )
+    key = SORTS[sort]
+    order = f"{key} {direction} NULLS LAST, k.id {direction}"
+    if "COLLATE" in key:
+        # A collated key is costly to keep for every match: the page is a top-N sort
+        # and the total a separate count.
+        sql = (
+            f"SELECT {_RESULT_COLUMNS} FROM cases k LEFT JOIN clients c ON c.id = k.client_id"
+            f" WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
+        )
+    else:
+        # The filter runs once: the matches are kept as (id, sort key) only, which gives
+        # both the page's ids and the total, and only the page's rows are read whole.
+        # A window count over the full rows would materialise every column of every match.
+        join = "LEFT JOIN clients c ON c.id = k.client_id" if key.startswith("c.") else ""
+        sql = f"""
+            WITH matching AS MATERIALIZED (SELECT k.id, {key} AS sort_key FROM cases k {join} WHERE {where}),
+                 page AS (SELECT id FROM matching
+                          ORDER BY sort_key {direction} NULLS LAST, id {direction} LIMIT ? OFFSET ?)
+            SELECT {_RESULT_COLUMNS}, (SELECT count(*) FROM matching) AS total
+            FROM cases k LEFT JOIN clients c ON c.id = k.client_id
+            WHERE k.id IN (SELECT id FROM page)
+            ORDER BY {order}
+        """
     with db.read() as con:
         frame = con.execute(sql, [*params, page_size, (page - 1) * page_size]).df()
-        if len(frame) < page_size and (len(frame) or page == 1):
-            total = (page - 1) * page_size + len(frame)
+        if "total" in frame.columns:
+            counted = frame.pop("total")
+            total = int(counted.iloc[0]) if len(frame) else None
         else:
+            total = (page - 1) * page_size + len(frame) if len(frame) < page_size and (len(frame) or page == 1) else None
+        if total is None:
             total = con.execute(f"SELECT count(*) FROM cases k WHERE {where}", params).fetchone()[0]
     return CasePage(frame, int(total), page, page_size)
 
