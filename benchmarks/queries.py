@@ -26,6 +26,13 @@ CASES_PAGE = 50
 NAME_SEARCH = "nunez"
 FREE_TEXT = "sunat"
 
+# The columns the package returns, spelled out so that the floor computes the same result.
+CLIENT_COLUMNS = ", ".join(ct.clients.COLUMNS)
+CASE_COLUMNS = (
+    "k.id, k.case_number, k.title, k.client_id, c.name AS client_name, k.court, k.matter, k.stage, k.status,"
+    " k.opened_on, k.closed_on, k.amount, k.currency, k.responsible_lawyer, k.counterparty, k.client_side, k.version"
+)
+
 
 @dataclass
 class Operation:
@@ -156,9 +163,11 @@ def operations(db: ct.Database, raw: duckdb.DuckDBPyConnection, path: str, clien
             where += " AND search_text LIKE ?"
             params.append(f"%{search_key(search)}%")
         return raw.execute(
-            f"""WITH page AS (SELECT *, count(*) OVER () AS total FROM clients WHERE {where}
+            f"""WITH page AS (SELECT {CLIENT_COLUMNS}, count(*) OVER () AS total FROM clients WHERE {where}
                               ORDER BY name COLLATE es, id LIMIT {PAGE})
-                SELECT p.*, coalesce(k.active_cases, 0) AS active_cases, coalesce(k.total_cases, 0) AS total_cases
+                SELECT p.*, coalesce(k.active_cases, 0) AS active_cases,
+                       coalesce(k.total_cases, 0) - coalesce(k.active_cases, 0) AS inactive_cases,
+                       coalesce(k.total_cases, 0) AS total_cases
                 FROM page p LEFT JOIN (
                     SELECT client_id, count(*) FILTER (status = 'activa') AS active_cases, count(*) AS total_cases
                     FROM cases WHERE client_id IN (SELECT id FROM page) GROUP BY client_id) k ON k.client_id = p.id
@@ -167,10 +176,16 @@ def operations(db: ct.Database, raw: duckdb.DuckDBPyConnection, path: str, clien
         ).df()
 
     def raw_case_page(where: str, params: list, size: int = PAGE):
+        # The fastest form found for a page and its total, as in cases.search_cases. The
+        # filter runs once and keeps only (id, opened_on) per match. A window count over
+        # the whole rows was about twice as slow at 1,000,000 cases, because it
+        # materialises every column of every match.
         return raw.execute(
-            f"""SELECT k.*, c.name AS client_name, count(*) OVER () AS total
-                FROM cases k LEFT JOIN clients c ON c.id = k.client_id WHERE {where}
-                ORDER BY k.opened_on DESC NULLS LAST, k.id DESC LIMIT {size}""",
+            f"""WITH matching AS MATERIALIZED (SELECT k.id, k.opened_on FROM cases k WHERE {where}),
+                     page AS (SELECT id FROM matching ORDER BY opened_on DESC NULLS LAST, id DESC LIMIT {size})
+                SELECT {CASE_COLUMNS}, (SELECT count(*) FROM matching) AS total
+                FROM cases k LEFT JOIN clients c ON c.id = k.client_id WHERE k.id IN (SELECT id FROM page)
+                ORDER BY k.opened_on DESC NULLS LAST, k.id DESC""",
             params,
         ).df()
 

@@ -341,8 +341,8 @@ def search_cases(db, filters: CaseFilter | None = None, *, page: int = 1, page_s
     key = SORTS[sort]
     order = f"{key} {direction} NULLS LAST, k.id {direction}"
     if "COLLATE" in key:
-        # A collated key is costly to keep for every match: the page is a top-N sort
-        # and the total a separate count.
+        # Keeping a collated key for every match was slower than filtering twice, so the
+        # page is a top-N sort and the total a separate count.
         sql = (
             f"SELECT {_RESULT_COLUMNS} FROM cases k LEFT JOIN clients c ON c.id = k.client_id"
             f" WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
