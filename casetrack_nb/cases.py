@@ -413,12 +413,39 @@ EXPORT_COLUMNS = (
     "amount", "currency", "responsible_lawyer", "counterparty", "client_side",
 )
 
+# Display labels of the stored codes: column -> code -> (Spanish, English).
+VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "status": {"activa": ("Activa", "Active"), "inactiva": ("Inactiva", "Inactive")},
+    "client_side": {
+        "demandante": ("Demandante", "Plaintiff"),
+        "demandado": ("Demandado", "Defendant"),
+        "tercero": ("Tercero", "Third party"),
+        "solicitante": ("Solicitante", "Applicant"),
+    },
+}
+
+
+def value_label(column: str, value: Any) -> Any:
+    """Return the display label of a stored code ('activa' -> 'Activa') in the current language.
+
+    A missing value stays missing and a code without a label is returned unchanged.
+    """
+    labels = VALUE_LABELS.get(column, {}).get(value) if isinstance(value, str) else None
+    if labels is None:
+        return value
+    return labels[1] if get_language() == "en" else labels[0]
+
 
 def export_table(db, filters: CaseFilter | None = None, *, sort: str = "opened_on", descending: bool = True,
                  limit: int = 1_000_000) -> pd.DataFrame:
-    """Return the filtered cases with the export's columns, headed in the current language."""
+    """Return the filtered cases with the export's columns, headed and labelled in the current language.
+
+    Status and client's side hold display labels ('Activa', 'Demandante'); amounts stay numbers.
+    """
     frame = export_cases(db, filters, sort=sort, descending=descending, limit=limit)
     table = frame[list(EXPORT_COLUMNS)].copy()
+    for column in VALUE_LABELS:
+        table[column] = table[column].map(lambda value, column=column: value_label(column, value))
     table.columns = [label("client_id" if column == "client_name" else column) for column in EXPORT_COLUMNS]
     return table
 

@@ -8,8 +8,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from casetrack_nb import CaseFilter, search_cases
-from casetrack_nb.cases import export_cases, facet_values, write_cases
+from casetrack_nb import CaseFilter, search_cases, update_case
+from casetrack_nb.cases import export_cases, export_table, facet_values, value_label, write_cases
+from casetrack_nb.i18n import set_language
 
 from portfolio_sample import CIVIL_1, build_portfolio
 
@@ -170,3 +171,36 @@ def test_export_matches_search_and_writes_files(sample, tmp_path):
     assert [row[0] for row in rows[1:]] == ["C-102-2024", "T-300-2024", "C-106-2025"]
     assert rows[2][1] == "Tributario Pérez"
     assert rows[3][1] == "'=cmd() demanda"
+
+
+def test_export_uses_display_labels(sample, tmp_path):
+    db, clients, case_ids = sample
+    update_case(db, case_ids[5], client_side="demandante")
+    update_case(db, case_ids[6], client_side="demandado")
+    filters = CaseFilter(client_ids=[clients["C"]], status=None)
+
+    table = export_table(db, filters, sort="opened_on", descending=False)
+    assert list(table["Estado"]) == ["Activa", "Inactiva", "Activa"]
+    assert list(table["Calidad del cliente"].fillna("")) == ["Demandante", "Demandado", ""]
+    assert table["Cuantía"].iloc[1] == 800_000
+
+    set_language("en")
+    english = export_table(db, filters, sort="opened_on", descending=False)
+    assert list(english["Status"]) == ["Active", "Inactive", "Active"]
+    assert list(english["Client's side"].fillna("")) == ["Plaintiff", "Defendant", ""]
+
+    set_language("es")
+    sheet = openpyxl.load_workbook(write_cases(db, tmp_path / "causas.xlsx", filters, sort="opened_on",
+                                               descending=False)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert [row[6] for row in rows[1:]] == ["Activa", "Inactiva", "Activa"]
+    assert rows[1][13] == "Demandante"
+    assert isinstance(rows[2][9], (int, float))
+    assert rows[2][9] == 800_000
+
+
+def test_value_label_keeps_unknown_codes():
+    assert value_label("status", "activa") == "Activa"
+    assert value_label("status", None) is None
+    assert value_label("client_side", "otro") == "otro"
+    assert value_label("court", "activa") == "activa"

@@ -18,7 +18,8 @@ import casetrack_nb as ct
 from casetrack_nb import audit
 from casetrack_nb.errors import PermissionDenied
 from casetrack_nb.ui.base import load_context
-from casetrack_nb.ui.portfolio import PortfolioApp, parse_client_parameter
+from casetrack_nb.settings import CASE_LABEL_PRESETS
+from casetrack_nb.ui.portfolio import PortfolioApp, parse_client_parameter, parse_parameter
 
 from portfolio_sample import CIVIL_1, build_portfolio
 
@@ -81,8 +82,8 @@ def test_filters_set_in_widgets(sample):
     assert numbers(app) == {"C-100-2023", "C-102-2024", "C-105-2025"}
 
     app.filters.reset()
-    app.filters.opened_from.value = dt.date(2024, 1, 1)
-    app.filters.opened_to.value = dt.date(2024, 12, 31)
+    app.filters.opened_from.value = "01-01-2024"
+    app.filters.opened_to.value = "2024-12-31"
     assert numbers(app) == {"C-102-2024", "C-103-2024"}
 
     app.filters.reset()
@@ -115,6 +116,84 @@ def test_invalid_amount_shows_spanish_message(sample):
     app.filters.amount_min.value = "5.000.000"
     app.filters.amount_max.value = "1.000"
     assert "mayor que la máxima" in app.notice.value
+
+
+def test_date_fields_are_day_first_text(sample):
+    db, _clients, _cases = sample
+    app = PortfolioApp(db)
+    assert isinstance(app.filters.opened_from, widgets.Text)
+    assert app.filters.opened_from.placeholder == "dd-mm-aaaa"
+    assert app.filters.opened_to.placeholder == "dd-mm-aaaa"
+
+    app.filters.opened_from.value = "05/03/2023"
+    assert numbers(app) == {"C-101-2023", "L-200-2023", "C-102-2024", "C-103-2024", "L-202-2025",
+                            "C-105-2025", "A-500-2025", "C-106-2025", "C-107-2025"}
+
+    app.filters.opened_to.value = "31-02-2024"
+    assert "La fecha «31-02-2024» de «Inicio hasta» no es válida" in app.notice.value
+    assert "dd-mm-aaaa" in app.notice.value
+    assert app.total == 9  # the previous result stays
+
+    app.filters.opened_to.value = "01-01-2023"
+    assert "«Inicio desde» (05-03-2023) es posterior a «Inicio hasta» (01-01-2023)" in app.notice.value
+
+    app.filters.reset()
+    assert app.filters.opened_from.value == ""
+    assert app.total == 10
+
+
+def press_enter(picker, text: str) -> None:
+    """Type `text` and press Enter, as the browser sends it: the value, then a submit message."""
+    picker.combo.value = text
+    picker.combo._handle_custom_msg({"event": "submit"}, [])
+
+
+def test_client_enter_selects_single_match(sample):
+    db, clients, _cases = sample
+    norte = ct.add_client(db, name="Minera Ñuble Norte S.A.", tax_id="76123456-0")["id"]
+    app = PortfolioApp(db)
+    picker = app.filters.clients
+
+    press_enter(picker, "construct")
+    assert picker.selected == [clients["B"]]
+    assert picker.combo.value == ""
+    assert numbers(app) == {"L-200-2023", "L-202-2025"}
+
+    picker.clear()
+    press_enter(picker, "Minera Ñuble Norte S.A. (76.123.456-0)")
+    assert picker.selected == [norte]
+
+    picker.clear()
+    press_enter(picker, "76.123.456-0")
+    assert picker.selected == [norte]
+
+    # The text matches two names, but only one name equals it.
+    ct.add_client(db, name="Minera Ñuble S.A. Filial Sur")
+    picker.clear()
+    press_enter(picker, "minera ñuble s.a.")
+    assert picker.selected == [clients["A"]]
+
+
+def test_client_enter_explains_ambiguous_text(sample):
+    db, _clients, _cases = sample
+    ct.add_client(db, name="Minera Ñuble Norte S.A.", tax_id="76123456-0")
+    app = PortfolioApp(db)
+    picker = app.filters.clients
+
+    press_enter(picker, "minera")
+    assert picker.selected == []
+    assert "Elija un cliente de la lista (2 coincidencias)." in app.notice.value
+    assert app.total == 10
+
+    press_enter(picker, "Zapatería Inexistente")
+    assert picker.selected == []
+    assert "Ningún cliente coincide con «Zapatería Inexistente»." in app.notice.value
+
+    for number in range(25):
+        ct.add_client(db, name=f"Agrícola {number:02d} Ltda.")
+    press_enter(picker, "agrícola")
+    assert "más de 20 coincidencias" in app.notice.value
+    assert picker.selected == []
 
 
 def test_client_type_ahead_and_chips(sample):
@@ -239,6 +318,39 @@ def test_deep_link_bad_or_unknown_id(sample, raw, expected):
     assert app.total == 10
 
 
+@pytest.mark.parametrize(
+    ("raw", "status", "expected"),
+    [("todas", "todas", 15), ("activas", "activa", 10), ("inactivas", "inactiva", 5), (" Todas ", "todas", 15)],
+)
+def test_deep_link_sets_status(sample, raw, status, expected):
+    db, _clients, _cases = sample
+    app = PortfolioApp(db, status=raw)
+    assert app.filters.status.value == status
+    assert app.total == expected
+    assert app.notice.value == ""
+
+
+@pytest.mark.parametrize("raw", ["cerradas", "", "activa", "1"])
+def test_deep_link_bad_status_warns(sample, raw):
+    db, clients, _cases = sample
+    app = PortfolioApp(db, client_id=str(clients["A"]), status=raw)
+    assert f"El enlace pide el estado «{raw}», que no es válido" in app.notice.value
+    assert "Se muestra el filtro «Activas»." in app.notice.value
+    assert app.filters.status.value == "activa"
+    assert app.filters.clients.selected == [clients["A"]]
+    assert app.total == 4
+
+
+def test_deep_link_status_and_client_together(sample):
+    db, clients, _cases = sample
+    raw = "?cliente={}&estado=todas".format(clients["A"])
+    app = PortfolioApp(db, client_id=parse_parameter(raw, "cliente"), status=parse_parameter(raw, "estado"))
+    assert app.filters.clients.selected == [clients["A"]]
+    assert app.filters.status.value == "todas"
+    assert numbers(app) == {"C-100-2023", "C-101-2023", "C-104-2024", "C-105-2025", "C-107-2025"}
+    assert count_text(app) == "5 resultados"
+
+
 def test_deep_link_to_deleted_client(sample):
     db, clients, _cases = sample
     ct.delete_client(db, clients["D"])
@@ -256,6 +368,23 @@ def test_from_environment_reads_query_string(sample, monkeypatch):
     assert app.context.db.user == "analista"
     assert app.filters.clients.selected == [clients["B"]]
     assert numbers(app) == {"L-200-2023", "L-202-2025"}
+
+    monkeypatch.setenv("QUERY_STRING", f"cliente={clients['B']}&estado=todas")
+    app = PortfolioApp.from_environment()
+    assert app.filters.status.value == "todas"
+    assert numbers(app) == {"L-200-2023", "L-201-2024", "L-202-2025", "P-600-2025"}
+
+
+@pytest.mark.parametrize("case_label", ["Causas", "Procesos", "Casos", "Expedientes", CASE_LABEL_PRESETS["default"]])
+def test_case_label_texts(sample, case_label):
+    db, _clients, _cases = sample
+    ct.set_setting(ct.open_database(db.path, user="socia"), "case_label", case_label)
+    app = PortfolioApp(db)
+    assert f"Portafolio › {case_label}</h1>" in app.header.title.value
+    texts = " ".join(w.value for w in (app.header.title, app.count) if hasattr(w, "value"))
+    # No article or adjective is made to agree with the label.
+    for phrase in ("las " + case_label.lower(), "los " + case_label.lower(), case_label.lower() + " asociad"):
+        assert phrase not in texts.lower()
 
 
 def test_admin_deactivates_and_reactivates(sample):
@@ -377,6 +506,7 @@ def test_export_csv_is_exactly_the_filtered_result(sample):
     assert list(table["Carátula"]) == ["Pérez con Banco", "Tributario Pérez", "'=cmd() demanda"]
     assert list(table["Cliente"]) == ["Pérez y Cía Ltda."] * 3
     assert table["Cuantía"].iloc[1] == 800_000
+    assert list(table["Estado"]) == ["Activa", "Inactiva", "Activa"]
     assert "3 filas" in app.download.value
 
 
@@ -396,6 +526,8 @@ def test_export_xlsx_reads_back(sample):
     assert {row[1] for row in rows[1:]} == {"Minera Ñuble con Fisco", "Minera Ñuble con Aguas Andinas",
                                             "Minera Ñuble con SMA"}
     assert rows[1][7] == dt.datetime(2023, 1, 10)
+    assert [row[6] for row in rows[1:]] == ["Activa", "Activa", "Inactiva"]
+    assert rows[2][9] == 250_000_000
 
 
 def test_export_formula_title_neutralised_in_xlsx(sample):
@@ -440,3 +572,5 @@ def test_english_setting(sample):
     assert app.table.buttons[next(iter(app.table.buttons))]["status"].description == "Deactivate"
     _filename, content = download(app, "csv")
     assert content.decode("utf-8-sig").startswith("Case number;Title;Client;")
+    table = pd.read_csv(io.BytesIO(content), sep=";", decimal=",", encoding="utf-8-sig")
+    assert set(table["Status"]) == {"Active"}

@@ -108,10 +108,21 @@ add_messages({
         "en": "There is no client with id {value} (it may have been deleted). "
         "The list is shown without a client filter.",
     },
+    "portfolio.deep_link.status": {
+        "es": "El enlace pide el estado «{value}», que no es válido (use todas, activas o inactivas). "
+        "Se muestra el filtro «Activas».",
+        "en": "The link asks for status '{value}', which is not valid (use todas, activas or inactivas). "
+        "The 'Active' filter is shown.",
+    },
 })
 
-# Query-string parameter that pre-selects a client: portafolio.ipynb?cliente=42
+# Query-string parameters: portafolio.ipynb?cliente=42&estado=todas pre-selects a client
+# and a status filter.
 CLIENT_PARAMETER = "cliente"
+STATUS_PARAMETER = "estado"
+
+# Values of `estado` in a link, mapped to the status switch's values.
+STATUS_VALUES = {"activas": "activa", "inactivas": "inactiva", "todas": "todas"}
 
 # Rows in one download. A data: link carries the file inside the page's HTML, so a
 # bigger export belongs in `cases.write_cases` run from a notebook.
@@ -123,13 +134,18 @@ PAGE_SIZES = (25, 50, 100)
 SORT_KEYS = ("opened_on", "case_number", "title", "client", "court", "matter", "stage", "status", "amount",
              "responsible_lawyer", "updated_at")
 
-# Results grid columns: (message key suffix, CSS width).
+# Results grid columns: (message key suffix, CSS width). The minimum widths add up to
+# 890px, so the grid and the actions column fit side by side in a 1280 px window.
 COLUMNS = (
-    ("case_number", "150px"), ("title", "minmax(160px, 2fr)"), ("client", "minmax(140px, 1.5fr)"),
-    ("court", "minmax(130px, 1.3fr)"), ("matter", "100px"), ("stage", "100px"), ("status", "84px"),
-    ("opened_on", "100px"), ("amount", "130px"), ("responsible_lawyer", "minmax(110px, 1fr)"),
+    ("case_number", "minmax(96px, 1.1fr)"), ("title", "minmax(110px, 2fr)"), ("client", "minmax(100px, 1.5fr)"),
+    ("court", "minmax(90px, 1.3fr)"), ("matter", "minmax(70px, 0.8fr)"), ("stage", "minmax(70px, 0.8fr)"),
+    ("status", "76px"), ("opened_on", "88px"), ("amount", "minmax(100px, 1.1fr)"),
+    ("responsible_lawyer", "minmax(90px, 1fr)"),
 )
 GRID = "display: grid; grid-template-columns: " + " ".join(width for _key, width in COLUMNS) + "; column-gap: 8px;"
+
+# Width of the admin's actions column (two 100px buttons and their margins).
+ACTIONS_WIDTH = "212px"
 
 CSS = """
 <style>
@@ -138,6 +154,10 @@ CSS = """
 .ct-chip button, .ct-chip { border-radius: 14px !important; background: #e0e7ff !important; }
 .ct-export a { margin-right: 16px; color: #1d4ed8; text-decoration: underline; font-weight: 500; }
 .ct-case-head .ct-cell { white-space: normal; }
+.ct-case-table .widget-html-content { line-height: normal; }
+.ct-case-table .ct-cells { min-width: 0; overflow: hidden; }
+.ct-case-table .ct-actions { flex: 0 0 auto; justify-content: flex-end; }
+.ct-case-table .ct-actions-head { font-weight: 600; color: #334e68; font-size: 13px; padding: 4px 6px; }
 .ct-link-panel { border: 1px solid #d9e2ec; border-radius: 6px; padding: 8px 12px; margin: 6px 0; background: #f8fafc; }
 </style>
 """
@@ -147,10 +167,15 @@ def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT
 
 
+def parse_parameter(query: str, name: str) -> str | None:
+    """Return the raw value of `name` in a query string ('cliente=3&x=1', 'cliente' -> '3'), or None."""
+    values = parse_qs((query or "").lstrip("?"), keep_blank_values=True).get(name)
+    return values[0] if values else None
+
+
 def parse_client_parameter(query: str) -> str | None:
     """Return the raw `cliente` value of a query string ('cliente=3&x=1' -> '3'), or None."""
-    values = parse_qs((query or "").lstrip("?"), keep_blank_values=True).get(CLIENT_PARAMETER)
-    return values[0] if values else None
+    return parse_parameter(query, CLIENT_PARAMETER)
 
 
 def query_string() -> str:
@@ -180,9 +205,9 @@ class CaseTable(widgets.VBox):
         context = self.app.context
         head_cells = "".join(f'<div class="ct-cell ct-headcell">{esc(t(f"portfolio.col.{key}"))}</div>'
                              for key, _width in COLUMNS)
+        actions_head = widgets.HTML(f'<div class="ct-actions-head">{esc(t("portfolio.col.actions"))}</div>')
         header = [self._line(f'<div class="ct-case-grid ct-case-head" style="{GRID}">{head_cells}</div>',
-                             widgets.HTML(f'<div class="ct-headcell">{esc(t("portfolio.col.actions"))}</div>')
-                             if context.can_write else None)]
+                             actions_head if context.can_write else None)]
         self.buttons = {}
         if rows.empty:
             self.children = [*header, widgets.HTML(f'<p class="ct-muted">{esc(t("portfolio.empty"))}</p>')]
@@ -192,11 +217,14 @@ class CaseTable(widgets.VBox):
         self.children = [*header, *lines]
 
     def _line(self, html: str, actions: widgets.Widget | None) -> widgets.Widget:
-        cells = widgets.HTML(html, layout=widgets.Layout(flex="1 1 auto", min_width="900px"))
+        """Lay out one row: the grid takes the remaining width, the actions a fixed column on the right."""
+        cells = widgets.HTML(html, layout=widgets.Layout(flex="1 1 0"))
+        cells.add_class("ct-cells")
         if actions is None:
             return cells
-        actions.layout.width = "210px"
-        actions.layout.flex = "0 0 auto"
+        actions.layout.width = ACTIONS_WIDTH
+        actions.layout.min_width = ACTIONS_WIDTH
+        actions.add_class("ct-actions")
         line = widgets.HBox([cells, actions], layout=widgets.Layout(align_items="center"))
         line.add_class("ct-row")
         return line
@@ -288,7 +316,8 @@ class LinkPanel(widgets.VBox):
 class PortfolioApp(widgets.VBox):
     """The Portafolio dashboard: header, filters, result count, paged results, row actions and export."""
 
-    def __init__(self, context: AppContext | Database, *, client_id: object = None, page_size: int = 25) -> None:
+    def __init__(self, context: AppContext | Database, *, client_id: object = None, status: object = None,
+                 page_size: int = 25) -> None:
         self.context = context if isinstance(context, AppContext) else load_context(context)
         self.notice = Notice()
         self.page = 1
@@ -347,18 +376,33 @@ class PortfolioApp(widgets.VBox):
         self.export_xlsx.on_click(lambda _b: self.offer_download("xlsx"))
         self.export_csv.on_click(lambda _b: self.offer_download("csv"))
 
-        if client_id is not None and self.filters is not None:
-            self._apply_client_parameter(client_id)
+        if self.filters is not None:
+            # Quiet, so that applying the link's values neither refreshes nor clears the notice.
+            with self.filters.quiet():
+                if status is not None:
+                    self._apply_status_parameter(status)
+                if client_id is not None:
+                    self._apply_client_parameter(client_id)
         self._ready = True
         self.refresh()
 
     @classmethod
     def from_environment(cls, db: Database | None = None, *, user: str | None = None) -> "PortfolioApp":
-        """Build the app for Voilà: the database from $CASETRACK_DB and the client from `?cliente=ID`."""
+        """Build the app for Voilà: the database from $CASETRACK_DB, the filters from `?cliente=ID&estado=todas`."""
         context = load_context(db, user=user)
-        return cls(context, client_id=parse_client_parameter(query_string()))
+        query = query_string()
+        return cls(context, client_id=parse_parameter(query, CLIENT_PARAMETER),
+                   status=parse_parameter(query, STATUS_PARAMETER))
 
     # Filters and results
+
+    def _apply_status_parameter(self, raw: object) -> None:
+        text = str(raw).strip()
+        value = STATUS_VALUES.get(text.lower())
+        if value is None:
+            self.notice.warn(t("portfolio.deep_link.status", value=text))
+            return
+        self.filters.status.value = value
 
     def _apply_client_parameter(self, raw: object) -> None:
         text = str(raw).strip()
@@ -405,12 +449,15 @@ class PortfolioApp(widgets.VBox):
         self.rows = result.rows
         self.total = result.total
         self.page = result.page
+
+        # The rows go to the page before the count, so a count on screen never announces
+        # rows that are not shown yet (the browser applies widget updates in order).
+        self.table.show(result.rows)
         count = formatting.number(result.total, self.context.locale)
         key = "portfolio.count.one" if result.total == 1 else "portfolio.count.many"
         self.count.value = f'<b class="ct-count">{esc(t(key, count=count))}</b>'
         self.page_label.value = t("portfolio.page", page=formatting.number(result.page, self.context.locale),
                                   pages=formatting.number(result.pages, self.context.locale))
-        self.table.show(result.rows)
         # busy() restores the buttons' enabled state; set the pager's afterwards.
         self.previous.disabled = result.page <= 1
         self.next.disabled = result.page >= result.pages

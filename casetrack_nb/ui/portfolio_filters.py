@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Callable
+import contextlib
+import re
+from typing import Callable, Iterator
 
 import ipywidgets as widgets
 import traitlets
@@ -11,13 +13,26 @@ from .. import cases, clients
 from ..cases import CaseFilter
 from ..errors import ValidationError
 from ..i18n import add_messages, t
-from ..values import FieldError, parse_amount
+from ..values import FieldError, parse_amount, parse_date, search_key
 from .base import Notice, guarded
 
 add_messages({
     "portfolio.search": {"es": "Buscar por número o carátula…", "en": "Search by case number or title…"},
     "portfolio.client_search": {"es": "Escriba para buscar un cliente…", "en": "Type to search for a client…"},
     "portfolio.remove_client": {"es": "Quitar este cliente del filtro", "en": "Remove this client from the filter"},
+    "portfolio.client_pick.several": {
+        "es": "Elija un cliente de la lista ({count} coincidencias).",
+        "en": "Choose a client from the list ({count} matches).",
+    },
+    "portfolio.client_pick.many": {
+        "es": "Elija un cliente de la lista (más de {count} coincidencias); escriba más del nombre para acotar.",
+        "en": "Choose a client from the list (more than {count} matches); type more of the name to narrow it.",
+    },
+    "portfolio.client_pick.none": {
+        "es": "Ningún cliente coincide con «{text}». Revise el nombre o el identificador tributario.",
+        "en": "No client matches '{text}'. Check the name or the tax id.",
+    },
+    "portfolio.date_placeholder": {"es": "dd-mm-aaaa", "en": "dd-mm-yyyy"},
     "portfolio.status.active": {"es": "Activas", "en": "Active"},
     "portfolio.status.inactive": {"es": "Inactivas", "en": "Inactive"},
     "portfolio.status.all": {"es": "Todas", "en": "All"},
@@ -51,14 +66,20 @@ add_messages({
 
 CHOICES_LIMIT = 20
 
+# Matches read when Enter resolves a pasted 'Name (tax id)' label by its name part.
+LABEL_LOOKUP_LIMIT = 500
+
+# The tax id a client label ends with: 'Minera Ñuble S.A. (76.123.456-7)'.
+TAX_ID_SUFFIX = re.compile(r"\s*\([^()]*\)\s*$")
+
 
 class ClientPicker(widgets.VBox):
     """A type-ahead over the live clients; chosen clients show as chips that a click removes.
 
     Each keystroke queries `clients.client_choices` for at most 20 matches, so it works over
     thousands of clients. A client is chosen when the text equals one of the offered
-    labels (picking it from the browser's list does that). With `multiple=False` a new
-    choice replaces the previous one.
+    labels (picking it from the browser's list does that), or on Enter when exactly one
+    client matches the text. With `multiple=False` a new choice replaces the previous one.
     """
 
     selected = traitlets.List(traitlets.Int(), help="ids of the chosen clients, in the order chosen")
@@ -79,6 +100,8 @@ class ClientPicker(widgets.VBox):
         self.chips = widgets.HBox(layout=widgets.Layout(flex_flow="row wrap"))
         super().__init__([self.combo, self.chips])
         self.combo.observe(self._on_typing, "value")
+        # ipywidgets' Text view sends {"event": "submit"} on Enter; on_submit() is deprecated in 8.x.
+        self.combo.on_msg(self._on_message)
         self.observe(self._render_chips, "selected")
 
     @guarded()
@@ -92,6 +115,52 @@ class ClientPicker(widgets.VBox):
         self.offer(text)
         if text in self._offered:
             self.add(self._offered[text], text)
+
+    def _on_message(self, _widget, content, _buffers) -> None:
+        if isinstance(content, dict) and content.get("event") == "submit":
+            self.submit()
+
+    @guarded()
+    def submit(self) -> None:
+        """Choose the one client the typed text matches (Enter), or say how many match."""
+        text = (self.combo.value or "").strip()
+        if not text:
+            return
+        matches = self.matches(text)
+        if len(matches) == 1:
+            label, client_id = matches[0]
+            self.add(client_id, label)
+        elif not matches:
+            self.notice.warn(t("portfolio.client_pick.none", text=text))
+        elif len(matches) > CHOICES_LIMIT:
+            self.notice.warn(t("portfolio.client_pick.many", count=CHOICES_LIMIT))
+        else:
+            self.notice.warn(t("portfolio.client_pick.several", count=len(matches)))
+
+    def matches(self, text: str) -> list[tuple[str, int]]:
+        """Return the (label, id) pairs of the clients `text` stands for, at most CHOICES_LIMIT + 1.
+
+        The text may be part of a name or tax id, a whole name, or a whole label with the
+        tax id in brackets. Among several matches, one whose name or label equals the text
+        (ignoring case and accents) is the match.
+        """
+        if text in self._offered:
+            return [(text, self._offered[text])]
+        found = clients.client_choices(self.db, text, limit=CHOICES_LIMIT + 1)
+        name = TAX_ID_SUFFIX.sub("", text)
+        if not found and name and name != text:
+            # The search text holds the name and the tax id separately, never the whole label.
+            wanted = search_key(text)
+            found = [(label, client_id)
+                     for label, client_id in clients.client_choices(self.db, name, limit=LABEL_LOOKUP_LIMIT)
+                     if search_key(label) == wanted]
+        if len(found) > 1:
+            wanted = search_key(text)
+            exact = [(label, client_id) for label, client_id in found
+                     if wanted in (search_key(label), search_key(TAX_ID_SUFFIX.sub("", label)))]
+            if len(exact) == 1:
+                return exact
+        return found
 
     def offer(self, text: str) -> None:
         """Query the clients matching `text` and offer them in the browser's list."""
@@ -145,8 +214,9 @@ class ClientPicker(widgets.VBox):
 
 
 def _multi_select(label_key: str, options: list[str]) -> widgets.SelectMultiple:
+    # 150px fits "Abogado responsable" and "Responsible lawyer" without an ellipsis.
     return widgets.SelectMultiple(options=options, rows=min(max(len(options), 2), 5), description=t(label_key),
-                                  style={"description_width": "130px"}, layout=widgets.Layout(width="380px"))
+                                  style={"description_width": "150px"}, layout=widgets.Layout(width="400px"))
 
 
 class FilterPanel(widgets.VBox):
@@ -175,8 +245,13 @@ class FilterPanel(widgets.VBox):
         self.stages = _multi_select("portfolio.filter.stage", cases.facet_values(db, "stage"))
         self.lawyers = _multi_select("portfolio.filter.lawyer", cases.facet_values(db, "responsible_lawyer"))
         wide = {"description_width": "130px"}
-        self.opened_from = widgets.DatePicker(description=t("portfolio.filter.opened_from"), style=wide)
-        self.opened_to = widgets.DatePicker(description=t("portfolio.filter.opened_to"), style=wide)
+        # Text fields, not DatePicker: Chromium shows <input type=date> as mm/dd/yyyy even in es-CL.
+        self.opened_from = widgets.Text(description=t("portfolio.filter.opened_from"), continuous_update=False,
+                                        placeholder=t("portfolio.date_placeholder"), style=wide,
+                                        layout=widgets.Layout(width="260px"))
+        self.opened_to = widgets.Text(description=t("portfolio.filter.opened_to"), continuous_update=False,
+                                      placeholder=t("portfolio.date_placeholder"), style=wide,
+                                      layout=widgets.Layout(width="260px"))
         self.amount_min = widgets.Text(description=t("portfolio.filter.amount_min"), continuous_update=False,
                                        placeholder="1.000.000", style=wide)
         self.amount_max = widgets.Text(description=t("portfolio.filter.amount_max"), continuous_update=False,
@@ -212,8 +287,14 @@ class FilterPanel(widgets.VBox):
         self.clear_button.on_click(self._clear_clicked)
 
     def filters(self) -> CaseFilter:
-        """Return the CaseFilter the controls describe; raise ValidationError for a bad amount or range."""
+        """Return the CaseFilter the controls describe; raise ValidationError for a bad amount, date or range."""
         errors: dict[str, str] = {}
+        dates = {}
+        for name, control in (("opened_from", self.opened_from), ("opened_to", self.opened_to)):
+            try:
+                dates[name] = parse_date(control.value, field=name, label=control.description)
+            except FieldError as error:
+                errors[name] = error.message
         amounts = {}
         for name, control in (("amount_min", self.amount_min), ("amount_max", self.amount_max)):
             try:
@@ -223,7 +304,7 @@ class FilterPanel(widgets.VBox):
         low, high = amounts.get("amount_min"), amounts.get("amount_max")
         if low is not None and high is not None and low > high:
             errors["amount_max"] = t("portfolio.amount_order", low=self.amount_min.value, high=self.amount_max.value)
-        start, end = self.opened_from.value, self.opened_to.value
+        start, end = dates.get("opened_from"), dates.get("opened_to")
         if start and end and start > end:
             errors["opened_to"] = t("portfolio.date_order", start=start.strftime("%d-%m-%Y"), end=end.strftime("%d-%m-%Y"))
         if errors:
@@ -245,23 +326,29 @@ class FilterPanel(widgets.VBox):
             without_client=self.without_client.value,
         )
 
+    @contextlib.contextmanager
+    def quiet(self) -> Iterator[None]:
+        """Change controls without calling `on_change` for each edit."""
+        quiet, self._quiet = self._quiet, True
+        try:
+            yield
+        finally:
+            self._quiet = quiet
+
     def reset(self) -> None:
         """Put every control back to its default (active cases, nothing else) and refresh once."""
-        self._quiet = True
-        try:
+        with self.quiet():
             self.text.value = ""
             self.status.value = "activa"
             self.clients.clear()
             self.without_client.value = False
             for control in (self.courts, self.matters, self.stages, self.lawyers):
                 control.value = ()
-            self.opened_from.value = None
-            self.opened_to.value = None
+            self.opened_from.value = ""
+            self.opened_to.value = ""
             self.amount_min.value = ""
             self.amount_max.value = ""
             self.currency.value = ""
-        finally:
-            self._quiet = False
         self._on_change()
 
     def _changed(self, _change) -> None:
