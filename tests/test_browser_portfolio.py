@@ -1,6 +1,6 @@
-"""Portafolio in real Chromium against a real Voilà: client filter, status switch, deep link, download.
+"""Portafolio in real Chromium against a real Voilà: filters, deep link, layout, download.
 
-The three tests share one server and one database that none of them changes.
+The tests share one server and one database that none of them changes.
 """
 
 from __future__ import annotations
@@ -29,8 +29,10 @@ def portfolio_server(tmp_path_factory):
     server.stop()
 
 
-def open_portfolio(new_page, server: VoilaServer, query: str = ""):
+def open_portfolio(new_page, server: VoilaServer, query: str = "", *, width: int | None = None):
     page = new_page()
+    if width:
+        page.set_viewport_size({"width": width, "height": 900})
     page.goto(server.page_url("portafolio.ipynb", query))
     page.locator(".ct-result-count").wait_for()
     return page
@@ -72,6 +74,69 @@ def test_deep_link_applies_client_filter(new_page, portfolio_server):
     bad = open_portfolio(new_page, server, "?cliente=abc")
     bad.get_by_text("El enlace pide el cliente «abc», que no es un id válido").wait_for()
     assert bad.locator(".ct-result-count").inner_text() == "10 resultados"
+
+
+def test_deep_link_carries_status(new_page, portfolio_server):
+    server, client_ids = portfolio_server
+    page = open_portfolio(new_page, server, f"?cliente={client_ids['A']}&estado=todas")
+
+    page.get_by_role("button", name=f"{CLIENTS['A']} ✕").wait_for()
+    assert page.locator(".ct-result-count").inner_text() == "5 resultados"
+    assert len(shown_numbers(page)) == 5
+    assert page.locator(".ct-notice-warn").count() == 0
+
+    bad = open_portfolio(new_page, server, "?estado=cerradas")
+    bad.get_by_text("El enlace pide el estado «cerradas», que no es válido").wait_for()
+    assert bad.locator(".ct-result-count").inner_text() == "10 resultados"
+
+
+def test_enter_picks_client_and_dates_parse(new_page, portfolio_server):
+    server, _client_ids = portfolio_server
+    page = open_portfolio(new_page, server)
+
+    search = page.locator(CLIENT_SEARCH)
+    search.fill("a")
+    search.press("Enter")
+    page.get_by_text("Elija un cliente de la lista (").wait_for()
+
+    search.fill("construct")
+    search.press("Enter")
+    page.get_by_role("button", name=f"{CLIENTS['B']} ✕").wait_for()
+    page.get_by_text("2 resultados").wait_for()
+    assert sorted(shown_numbers(page)) == ["L-200-2023", "L-202-2025"]
+
+    opened_from = page.get_by_placeholder("dd-mm-aaaa").first
+    opened_from.fill("01-01-2025")
+    opened_from.press("Enter")
+    page.get_by_text("1 resultado", exact=True).wait_for()
+    assert shown_numbers(page) == ["L-202-2025"]
+
+    opened_from.fill("2025-13-01")
+    opened_from.press("Enter")
+    page.get_by_text("La fecha «2025-13-01» de «Inicio desde» no es válida").wait_for()
+
+
+@pytest.mark.parametrize("width", [1400, 1280])
+def test_admin_actions_keep_own_column(new_page, portfolio_server, width):
+    server, _client_ids = portfolio_server
+    page = open_portfolio(new_page, server, width=width)
+
+    head_cells = page.locator(".ct-case-head .ct-headcell")
+    boxes = [head_cells.nth(i).bounding_box() for i in range(head_cells.count())]
+    assert len(boxes) == 10
+    for left, right in zip(boxes, boxes[1:]):
+        assert left["x"] + left["width"] <= right["x"] + 0.5, (left, right)
+
+    actions_head = page.locator(".ct-actions-head").bounding_box()
+    assert boxes[-1]["x"] + boxes[-1]["width"] <= actions_head["x"] + 0.5
+    assert actions_head["x"] + actions_head["width"] <= width
+
+    first_row = page.locator(".ct-row").nth(1)
+    lawyer = first_row.locator(".ct-case-row > div").nth(9).bounding_box()
+    button = first_row.get_by_role("button", name="Desactivar").bounding_box()
+    assert lawyer["x"] + lawyer["width"] <= button["x"], (lawyer, button)
+    assert button["x"] + button["width"] <= width
+    assert first_row.locator(".ct-case-row > div").nth(9).inner_text() == "Ana Rojas"
 
 
 def test_export_downloads_filtered_rows(new_page, portfolio_server, tmp_path):

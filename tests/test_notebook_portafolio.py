@@ -29,7 +29,7 @@ def outputs(notebook) -> list[dict]:
 def test_notebook_runs_with_client_link(admin_db, tmp_path, monkeypatch):
     client_ids, _cases = build_portfolio(admin_db)
     monkeypatch.setenv("CASETRACK_DB", str(admin_db.path))
-    notebook = run_notebook(tmp_path, monkeypatch, user="admin", query=f"cliente={client_ids['A']}")
+    notebook = run_notebook(tmp_path, monkeypatch, user="admin", query=f"cliente={client_ids['A']}&estado=todas")
 
     produced = outputs(notebook)
     assert [o for o in produced if o.output_type == "error"] == []
@@ -38,7 +38,7 @@ def test_notebook_runs_with_client_link(admin_db, tmp_path, monkeypatch):
     assert len(views) == 1
     states = notebook.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"]
     texts = [state["state"].get("value", "") for state in states.values()]
-    assert any("4 resultados" in str(text) for text in texts)
+    assert any("5 resultados" in str(text) for text in texts)
     assert any("Minera Ñuble S.A. ✕" == state["state"].get("description") for state in states.values())
 
 

@@ -135,11 +135,11 @@ SORT_KEYS = ("opened_on", "case_number", "title", "client", "court", "matter", "
              "responsible_lawyer", "updated_at")
 
 # Results grid columns: (message key suffix, CSS width). The minimum widths add up to
-# 890px, so the grid and the actions column fit side by side in a 1280 px window.
+# 906px, so the grid and the actions column fit side by side in a 1280 px window.
 COLUMNS = (
     ("case_number", "minmax(96px, 1.1fr)"), ("title", "minmax(110px, 2fr)"), ("client", "minmax(100px, 1.5fr)"),
     ("court", "minmax(90px, 1.3fr)"), ("matter", "minmax(70px, 0.8fr)"), ("stage", "minmax(70px, 0.8fr)"),
-    ("status", "76px"), ("opened_on", "88px"), ("amount", "minmax(100px, 1.1fr)"),
+    ("status", "76px"), ("opened_on", "88px"), ("amount", "minmax(116px, 1.1fr)"),
     ("responsible_lawyer", "minmax(90px, 1fr)"),
 )
 GRID = "display: grid; grid-template-columns: " + " ".join(width for _key, width in COLUMNS) + "; column-gap: 8px;"
@@ -450,8 +450,8 @@ class PortfolioApp(widgets.VBox):
         self.total = result.total
         self.page = result.page
 
-        # The rows go to the page before the count, so a count on screen never announces
-        # rows that are not shown yet (the browser applies widget updates in order).
+        # The rows are sent before the count: the kernel sends widget updates in the order
+        # they are made, so a count on screen never announces rows that are not shown yet.
         self.table.show(result.rows)
         count = formatting.number(result.total, self.context.locale)
         key = "portfolio.count.one" if result.total == 1 else "portfolio.count.many"
