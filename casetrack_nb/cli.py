@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -22,7 +21,8 @@ DEMO_SIZES = {"tiny": (12, 60), "small": (120, 3_000), "medium": (2_000, 100_000
 
 
 def _db(args, user: str | None = None):
-    return open_database(args.db, user=user or args.user)
+    """Open an existing database: only init, demo and serve create one."""
+    return open_database(args.db, user=user or args.user, create=False)
 
 
 def cmd_init(args) -> int:
@@ -31,7 +31,7 @@ def cmd_init(args) -> int:
     open_database(path, user=args.user)
     print(f"Base de datos {'actualizada' if existed else 'creada'}: {path}")
     if not existed:
-        print("Cree el primer superadministrador con: casetrack users add USUARIO --role superadmin")
+        print(f"Cree el primer superadministrador con: casetrack --db {path} users add USUARIO --role superadmin")
     return 0
 
 
@@ -74,7 +74,7 @@ def cmd_settings(args) -> int:
 
 
 def cmd_backup(args) -> int:
-    db = open_database(resolve_path(args.db), user=args.user)
+    db = _db(args)
     target = backup.backup(db, args.dest)
     print(f"Respaldo creado: {target}")
     return 0
@@ -111,7 +111,8 @@ def cmd_serve(args) -> int:
     ]
     print(f"Tableros en {url}  (usuario: {os.environ.get('CASETRACK_USER') or current_username()}; Ctrl+C para detener)")
     sys.stdout.flush()
-    return subprocess.call(command, env=env)
+    # Replace this process with the server, so that stopping this PID stops Voilà and its kernels.
+    os.execve(sys.executable, command, env)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -165,7 +166,20 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8866)
     serve.add_argument("--template", default="lab")
     serve.set_defaults(func=cmd_serve)
+    _add_common_options(parser)
     return parser
+
+
+def _add_common_options(parser: argparse.ArgumentParser) -> None:
+    """Accept --db, --user and --lang after any subcommand too (`casetrack serve --db X`)."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for subparser in action.choices.values():
+            subparser.add_argument("--db", default=argparse.SUPPRESS, help="archivo DuckDB")
+            subparser.add_argument("--user", default=argparse.SUPPRESS, help="usuario que actúa")
+            subparser.add_argument("--lang", choices=("es", "en"), default=argparse.SUPPRESS, help="idioma")
+            _add_common_options(subparser)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -341,7 +341,7 @@ def delete_client(db, client_id: int, *, expected_version: int | None = None) ->
                            when=current["updated_at"].strftime("%d-%m-%Y %H:%M:%S"))
         count = con.execute("SELECT count(*) FROM cases WHERE client_id = ?", [current["id"]]).fetchone()[0]
         if count:
-            label = settings.load(con)["case_label"].lower()
+            label = settings.load(con)["case_label"]
             raise ClientHasCases(name=current["name"], count=count, label=label)
 
         now = audit.now()

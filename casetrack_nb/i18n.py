@@ -23,6 +23,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "Error de la base de datos: {detail}",
         "en": "Database error: {detail}",
     },
+    "db.missing": {
+        "es": "No existe la base de datos {path}. Revise la ruta o créela con: casetrack --db {path} init",
+        "en": "The database {path} does not exist. Check the path or create it with: casetrack --db {path} init",
+    },
     "db.newer_schema": {
         "es": "La base de datos {path} fue creada por una versión más nueva de casetrack_nb "
         "(esquema {found}, esta versión conoce hasta {known}). Actualice el programa.",
@@ -31,10 +35,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # Permissions
     "perm.denied": {
-        "es": "El usuario «{user}» (rol: {role}) no tiene permiso para {action}. "
-        "Pida a un administrador que lo haga o que le asigne el rol adecuado.",
-        "en": "User '{user}' (role: {role}) is not allowed to {action}. "
-        "Ask an administrator to do it or to give you the right role.",
+        "es": "El usuario «{user}» (rol: {role}) no tiene permiso para {action}; se requiere el rol "
+        "{allowed}. Pida a alguien con ese rol que lo haga o que se lo asigne.",
+        "en": "User '{user}' (role: {role}) is not allowed to {action}; it takes the role {allowed}. "
+        "Ask someone with that role to do it or to give it to you.",
     },
     "role.none": {"es": "sin rol", "en": "no role"},
     "action.client.write": {"es": "agregar, editar o eliminar clientes", "en": "add, edit or delete clients"},
@@ -43,6 +47,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "action.user.manage": {"es": "administrar usuarios", "en": "manage users"},
     "action.settings.write": {"es": "cambiar la configuración", "en": "change the settings"},
     "action.import": {"es": "importar datos", "en": "import data"},
+    "or": {"es": "o", "en": "or"},
     "action.audit.read": {"es": "ver el historial de cambios", "en": "see the change history"},
     # Validation
     "val.required": {
@@ -169,10 +174,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Your changes were not saved; reopen the client to see the current version.",
     },
     "client.has_cases": {
-        "es": "No se puede eliminar «{name}» porque tiene {count} {label} asociadas. "
-        "Reasígnelas a otro cliente o marque el cliente como «no vigente».",
-        "en": "'{name}' cannot be deleted because it has {count} linked cases ({label}). "
-        "Reassign them to another client or mark the client as 'no vigente'.",
+        "es": "No se puede eliminar «{name}» porque tiene registros vinculados ({label}: {count}). "
+        "Vincule esos registros a otro cliente en Portafolio o marque el cliente como «no vigente».",
+        "en": "'{name}' cannot be deleted because records are linked to it ({label}: {count}). "
+        "Link those records to another client in Portfolio or mark the client as 'no vigente'.",
     },
     "client.not_deleted": {
         "es": "El cliente «{name}» no está eliminado; no hay nada que restaurar.",

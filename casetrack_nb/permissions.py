@@ -38,7 +38,9 @@ def can(role: str | None, action: str) -> bool:
 def check(role: str | None, username: str, action: str) -> None:
     """Raise PermissionDenied unless `role` allows `action` (for callers that already know the role)."""
     if not can(role, action):
-        raise PermissionDenied(user=username, role=role or t("role.none"), action=t(f"action.{action}"))
+        allowed = [name for name in ROLES if name in _ALLOWED[action]]
+        raise PermissionDenied(user=username, role=role or t("role.none"), action=t(f"action.{action}"),
+                               allowed=f" {t('or')} ".join(allowed))
 
 
 def require(con: duckdb.DuckDBPyConnection, username: str, action: str) -> str:

@@ -262,16 +262,23 @@ def open_database(
     *,
     user: str | None = None,
     lock_timeout: float | None = None,
+    create: bool = True,
 ) -> Database:
     """Return a handle on the casetrack database, creating and migrating the file if needed.
 
     `path` defaults to $CASETRACK_DB, then data/casetrack.duckdb; `user` defaults to
     `current_username()`. The lock retry window comes from the argument, else
-    $CASETRACK_LOCK_TIMEOUT (seconds), else ten seconds.
+    $CASETRACK_LOCK_TIMEOUT (seconds), else ten seconds. With `create=False` a missing
+    file raises CasetrackError instead of being created (a mistyped path stays visible).
     """
     if lock_timeout is None:
         lock_timeout = float(os.environ.get(ENV_LOCK_TIMEOUT, DEFAULT_LOCK_TIMEOUT))
-    database = Database(resolve_path(path), user or current_username(), lock_timeout)
+    resolved = resolve_path(path)
+    if not create and not resolved.exists():
+        from .errors import CasetrackError
+
+        raise CasetrackError("db.missing", path=str(resolved))
+    database = Database(resolved, user or current_username(), lock_timeout)
     with database.connect():
         pass
     return database

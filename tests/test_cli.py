@@ -23,6 +23,7 @@ def test_init_creates_no_administrator(db_path):
     out = run("init", db=db_path).stdout
 
     assert "creada" in out
+    assert f"casetrack --db {db_path} users add" in out
     with duckdb.connect(str(db_path)) as con:
         assert con.execute("SELECT count(*) FROM users").fetchone()[0] == 0
 
@@ -62,3 +63,37 @@ def test_demo_of_given_size(db_path):
     with duckdb.connect(str(db_path)) as con:
         roles = dict(con.execute("SELECT username, role FROM users").fetchall())
     assert roles == {"socia": "superadmin", "admin": "admin", "analista": "usuario"}
+
+
+def test_options_after_the_subcommand(db_path):
+    run("init", db=db_path)
+    env = {**os.environ, "CASETRACK_USER": "x"}
+    result = subprocess.run([sys.executable, "-m", "casetrack_nb.cli", "settings", "case_label", "--db", str(db_path)],
+                            capture_output=True, text=True, env=env, timeout=120)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Causas/Procesos/Casos/Expediente"
+
+
+def test_mistyped_database_path_is_not_created(tmp_path):
+    missing = tmp_path / "noexiste" / "firma.duckdb"
+
+    result = run("settings", db=missing, check=False)
+
+    assert result.returncode == 2
+    assert "No existe la base de datos" in result.stderr
+    assert str(missing) in result.stderr
+    assert not missing.exists()
+    assert not missing.parent.exists()
+
+
+def test_permission_error_names_the_required_role(db_path):
+    run("init", db=db_path)
+    run("users", "add", "socia", "--role", "superadmin", db=db_path)
+    run("users", "add", "pedro", "--role", "admin", db=db_path, user="socia")
+
+    refused = run("settings", "language", "en", db=db_path, user="pedro", check=False)
+
+    assert refused.returncode == 2
+    assert "rol: admin" in refused.stderr
+    assert "se requiere el rol superadmin." in refused.stderr

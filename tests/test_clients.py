@@ -252,7 +252,8 @@ def test_delete_refused_when_client_has_cases(admin_db):
     message = str(caught.value)
     assert "Con Causas" in message
     assert "2" in message
-    assert "Reasígnelas" in message and "no vigente" in message
+    assert "Vincule esos registros a otro cliente" in message
+    assert "no vigente" in message
     assert ct.get_client(admin_db, client["id"])["deleted_at"] is None
 
 

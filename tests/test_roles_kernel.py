@@ -179,7 +179,7 @@ def test_new_database_has_no_administrator(tmp_path):
 
     init = casetrack("init", db=path, user="cualquiera")
     assert init.returncode == 0, init.stderr
-    assert "casetrack users add" in init.stdout
+    assert f"casetrack --db {path} users add" in init.stdout
     listing = casetrack("users", "list", db=path, user="cualquiera")
     assert "No hay usuarios." in listing.stdout
     assert ct.current_role(ct.open_database(path, user="cualquiera")) is None

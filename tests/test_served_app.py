@@ -73,9 +73,9 @@ def served(voila, admin_db):
 
 def test_serve_command_binds_loopback(admin_db, monkeypatch):
     captured = []
-    monkeypatch.setattr(cli.subprocess, "call", lambda command, env: captured.append((command, env)) or 0)
+    monkeypatch.setattr(cli.os, "execve", lambda program, command, env: captured.append((command, env)))
 
-    assert cli.main(["--db", str(admin_db.path), "--user", "admin", "serve", "--port", "8899"]) == 0
+    cli.main(["--db", str(admin_db.path), "--user", "admin", "serve", "--port", "8899"])
 
     command, env = captured[0]
     assert "--Voila.ip=127.0.0.1" in command
@@ -101,10 +101,15 @@ def test_real_server_listens_on_loopback_only(admin_db):
         assert listening_addresses(port) <= {"127.0.0.1"}, listening_addresses(port)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/voila/tree", timeout=30) as response:
             assert response.status == 200
-    finally:
-        # `casetrack serve` runs Voilà as its child; end the whole group this test started.
-        os.killpg(process.pid, signal.SIGTERM)
+
+        # `casetrack serve` becomes the server, so stopping its PID stops Voilà.
+        process.terminate()
         process.wait(timeout=30)
+        assert not listening_addresses(port)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
 
 
 def test_page_has_no_source(served):

@@ -63,7 +63,7 @@ def run(args) -> int:
     def progress(**options):
         return tqdm(file=sys.stderr, disable=args.no_progress, mininterval=0.2, **options)
 
-    db = open_database(args.db, user=args.user)
+    db = open_database(args.db, user=args.user, create=False)
     report = import_file(
         db, args.entity, args.file, encoding=args.encoding, separator=args.sep, overrides=overrides,
         date_formats=date_formats, preset=None if args.preset == "ninguno" else args.preset,

@@ -10,10 +10,11 @@ from typing import Callable
 import ipywidgets as widgets
 
 from .. import audit, clients, formatting, permissions
-from ..errors import DuplicateTaxId, PermissionDenied
+from ..errors import DuplicateTaxId
 from ..i18n import add_messages, t
 from ..identifiers import format_tax_id
 from .base import AppContext, Notice, busy, esc, guarded
+from .client_form import choice_label
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +64,16 @@ def _field_label(name: str) -> str:
     return name
 
 
-def _shown(value: object, locale: str) -> str:
-    """Render one snapshot value as text (the caller escapes it)."""
+def _shown(name: str, value: object, locale: str) -> str:
+    """Render one snapshot value of field `name` as text (the caller escapes it).
+
+    Stored codes of choice fields ("vigente", "juridica") show as their labels in the current language.
+    """
     if value is None or value == "":
         return t("ui.history.blank")
+    field = clients.FIELD_BY_NAME.get(name)
+    if field is not None and field.kind == "choice" and value in field.choices:
+        return choice_label(str(value))
     if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
         try:
             if "T" in value:
@@ -150,8 +157,8 @@ class ClientHistory(widgets.VBox):
                 parts.append(f'<div class="ct-muted">{esc(t("ui.history.no_field_changes"))}</div>')
                 continue
             rows = "".join(
-                f"<tr><td>{esc(_field_label(name))}</td><td>{esc(_shown(old, locale))}</td>"
-                f"<td>{esc(_shown(new, locale))}</td></tr>"
+                f"<tr><td>{esc(_field_label(name))}</td><td>{esc(_shown(name, old, locale))}</td>"
+                f"<td>{esc(_shown(name, new, locale))}</td></tr>"
                 for name, old, new in entry["changes"]
             )
             parts.append(
@@ -193,8 +200,7 @@ class TrashPanel(widgets.VBox):
         self.restore_buttons = {}
         self.rows.children = ()
         if not self.allowed:
-            raise PermissionDenied(user=self.context.db.user, role=self.context.role or t("role.none"),
-                                   action=t("action.client.restore"))
+            permissions.check(self.context.role, self.context.db.user, "client.restore")
         result = clients.list_clients(self.context.db, deleted=True, search=self.search.value,
                                       page_size=self.page_size, sort="updated_at", descending=True)
         if result.total == 0:
