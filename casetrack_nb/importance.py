@@ -22,9 +22,11 @@ explains for users:
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
+import openpyxl
 import pandas as pd
 
 from . import exporting, settings
@@ -48,7 +50,9 @@ add_messages({
 # Number of months in each intake window.
 WINDOW_MONTHS = 12
 
-# Spanish and English column headers for display and exports, by DataFrame column.
+# Spanish and English column headers for display and exports, by DataFrame column. The
+# firm's case label may be masculine or feminine ("Procesos", "Causas"), so the Spanish
+# headers name the status («en estado Activa») and never an adjective that agrees with it.
 COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "client_id": ("ID cliente", "Client id"),
     "group_key": ("Clave de grupo", "Group key"),
@@ -58,8 +62,8 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "group_name": ("Grupo o cliente", "Group or client"),
     "client_group": ("Grupo (holding)", "Group (holding)"),
     "clients": ("Clientes", "Clients"),
-    "active_cases": ("Activas", "Active"),
-    "inactive_cases": ("Inactivas", "Inactive"),
+    "active_cases": ("En estado Activa", "Active"),
+    "inactive_cases": ("En estado Inactiva", "Inactive"),
     "total_cases": ("Total", "Total"),
     "active_share": ("Participación", "Share"),
     "cumulative_share": ("Participación acumulada", "Cumulative share"),
@@ -68,11 +72,11 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "opened_prior_12m": ("Ingresos 12 meses anteriores", "Opened prior 12 months"),
     "intake_change": ("Variación de ingresos", "Intake change"),
     "intake_change_ratio": ("Variación de ingresos (%)", "Intake change (%)"),
-    "first_opened_on": ("Primera causa", "First case"),
-    "last_opened_on": ("Última causa", "Last case"),
-    "active_without_amount": ("Activas sin cuantía", "Active without amount"),
+    "first_opened_on": ("Primera fecha de inicio", "First opened on"),
+    "last_opened_on": ("Última fecha de inicio", "Last opened on"),
+    "active_without_amount": ("En estado Activa sin cuantía", "Active without amount"),
     "score": ("Puntaje", "Score"),
-    "active_cases_points": ("Puntos por causas activas", "Points for active cases"),
+    "active_cases_points": ("Puntos por cantidad en estado Activa", "Points for active cases"),
     "amount_points": ("Puntos por cuantía", "Points for amount"),
     "recent_intake_points": ("Puntos por ingresos recientes", "Points for recent intake"),
     "seniority_points": ("Puntos por antigüedad", "Points for seniority"),
@@ -473,7 +477,45 @@ def monthly_intake(db, client_ids: Iterable[int], filters: ImportanceFilter | No
     return frame
 
 
+# Excel number formats of the ranking export, by DataFrame column. Excel shows them with
+# the reader's own separators, so "#,##0" reads 1.234.567 in a Spanish Excel.
+SHARE_FORMAT = "0.0 %"
+SCORE_FORMAT = "0.0"
+AMOUNT_FORMAT = "#,##0"
+DATE_FORMAT = "dd-mm-yyyy"
+
+
+def _xlsx_format(column: str) -> str | None:
+    """Return the Excel number format for a ranking column, or None to keep 'General'."""
+    if column in _FLOAT_COLUMNS:
+        return SHARE_FORMAT
+    if column == "score" or column.endswith("_points"):
+        return SCORE_FORMAT
+    if column.startswith(AMOUNT_PREFIX) or (column in _INT_COLUMNS and column != "rank"):
+        # Amounts show whole units; the cell keeps the exact value, cents included.
+        return AMOUNT_FORMAT
+    if column in _DATE_COLUMNS:
+        return DATE_FORMAT
+    return None
+
+
 def ranking_xlsx(ranking: pd.DataFrame) -> bytes:
-    """Return the ranking as XLSX with headers in the current language; text cannot run as formulas."""
-    frame = ranking.reset_index().rename(columns=column_label)
-    return exporting.to_xlsx_bytes(frame, sheet_name=t("imp.sheet"))
+    """Return the ranking as XLSX: headers in the current language, shares as percentages,
+    scores with one decimal, amounts and counts with thousands separators, dates as dates.
+
+    Text cells are neutralised by `exporting.to_xlsx_bytes`, so they cannot run as formulas.
+    """
+    frame = ranking.reset_index()
+    formats = [_xlsx_format(column) for column in frame.columns]
+    content = exporting.to_xlsx_bytes(frame.rename(columns=column_label), sheet_name=t("imp.sheet"))
+
+    workbook = openpyxl.load_workbook(io.BytesIO(content))
+    sheet = workbook.worksheets[0]
+    for number, number_format in enumerate(formats, start=1):
+        if number_format is None:
+            continue
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=number, max_col=number):
+            cell.number_format = number_format
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

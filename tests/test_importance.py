@@ -383,6 +383,41 @@ def test_ranking_xlsx_headers_and_formulas(admin_db):
     assert isinstance(sheet.cell(row=2, column=5).value, int)
 
 
+def test_ranking_xlsx_number_formats(portfolio):
+    db, _ids = portfolio
+    ranking = importance_table(db, ImportanceFilter(as_of=AS_OF))
+    sheet = openpyxl.load_workbook(io.BytesIO(ranking_xlsx(ranking)))["Importancia"]
+    columns = {cell.value: cell.column for cell in sheet[1]}
+    alfa = {header: sheet.cell(row=2, column=number) for header, number in columns.items()}
+
+    assert sheet.cell(row=2, column=columns["Cliente"]).value == "Alfa"
+    assert alfa["Participación"].value == pytest.approx(0.4)
+    assert alfa["Participación"].number_format == "0.0 %"
+    assert alfa["Participación acumulada"].number_format == "0.0 %"
+    assert alfa["Puntaje"].number_format == "0.0"
+    assert alfa["Puntos por cuantía"].number_format == "0.0"
+    assert alfa["Cuantía CLP"].value == 1_300_000
+    assert alfa["Cuantía CLP"].number_format == "#,##0"
+    assert alfa["Cuantía USD"].number_format == "#,##0"
+    assert alfa["En estado Activa"].number_format == "#,##0"
+    assert alfa["Primera fecha de inicio"].value.date() == D(2019, 5, 5)
+    assert alfa["Primera fecha de inicio"].is_date
+    assert alfa["Primera fecha de inicio"].number_format == "dd-mm-yyyy"
+    assert alfa["Clase ABC"].number_format == "General"
+
+
+def test_ranking_xlsx_headers_in_english(portfolio):
+    db, _ids = portfolio
+    ct.i18n.set_language("en")
+    ranking = importance_table(db, ImportanceFilter(as_of=AS_OF))
+    sheet = openpyxl.load_workbook(io.BytesIO(ranking_xlsx(ranking)))["Importance"]
+    headers = [cell.value for cell in sheet[1]]
+
+    assert headers[:5] == ["Client id", "No.", "Client", "Group (holding)", "Active"]
+    assert "Amount CLP" in headers
+    assert "Share" in headers
+
+
 # Edge portfolios: empty, only inactive cases, one client, only unassigned cases.
 
 def test_empty_portfolio_frames(admin_db):

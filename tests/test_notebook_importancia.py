@@ -40,7 +40,7 @@ def test_notebook_runs_on_demo_data(demo_db, monkeypatch):
     assert [output for output in outputs(notebook) if output.output_type == "error"] == []
     state = widget_state_text(notebook)
     assert "Importancia de los clientes" in state
-    assert "Clientes con causas activas" in state
+    assert "Clientes con causas/procesos/casos/expediente en estado Activa" in state
     assert "Participación acumulada" in state
     assert ERROR_BOX not in state
     ranking_html = [output["data"].get("text/html", "") for output in notebook.cells[6].outputs]
@@ -52,5 +52,15 @@ def test_notebook_runs_on_empty_database(admin_db, monkeypatch):
 
     assert [output for output in outputs(notebook) if output.output_type == "error"] == []
     state = widget_state_text(notebook)
-    assert "Todavía no hay causas registradas" in state
+    assert "Aún no hay registros de causas/procesos/casos/expediente" in state
     assert ERROR_BOX not in state
+
+
+def test_title_cell_hidden_in_voila():
+    notebook = nbformat.read(NOTEBOOKS / "importancia.ipynb", as_version=4)
+    title = notebook.cells[0]
+
+    assert title.cell_type == "markdown"
+    assert title.source.startswith("# Importancia de los clientes")
+    assert title.metadata["transient"] == {"remove_source": True}  # Voilà skips it; JupyterLab shows it
+    assert "Quiénes sostienen" not in title.source  # the localized intro lives in ImportanceApp

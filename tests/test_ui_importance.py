@@ -17,9 +17,13 @@ from test_importance import AS_OF, build_portfolio
 
 def build_app(db) -> ImportanceApp:
     app = ImportanceApp(db)
-    app.filters.as_of.value = AS_OF
+    app.filters.as_of.value = AS_OF.strftime("%d-%m-%Y")
     app.filters.apply.click()
     return app
+
+
+def set_case_label(db, label: str) -> None:
+    ct.set_setting(ct.open_database(db.path, user="socia"), "case_label", label)
 
 
 def test_ranking_and_figures_formatted(admin_db):
@@ -27,7 +31,7 @@ def test_ranking_and_figures_formatted(admin_db):
     app = build_app(admin_db)
 
     assert app.notice.value.count("ct-notice-error") == 0
-    assert "Causas activas sin cliente asignado: 1." in app.notice.value
+    assert "Causas/Procesos/Casos/Expediente en estado Activa sin cliente asignado: 1." in app.notice.value
     assert ">40,0 %<" in app.headline.value  # top client
     assert ">2.850<" in app.headline.value  # HHI
     assert "$ 1.300.000" in app.table.table.value  # Alfa's CLP, Babel es_CL
@@ -65,13 +69,47 @@ def test_filters_and_weights_apply(admin_db):
 def test_reversed_dates_show_message(admin_db):
     build_portfolio(admin_db)
     app = build_app(admin_db)
-    app.filters.opened_from.value = dt.date(2025, 2, 1)
-    app.filters.opened_to.value = dt.date(2025, 1, 1)
+    app.filters.opened_from.value = "01-02-2025"
+    app.filters.opened_to.value = "2025-01-01"
     app.filters.apply.click()
 
     assert "ct-notice-error" in app.notice.value
     assert "01-02-2025" in app.notice.value
     assert not app.filters.apply.disabled
+
+
+def test_date_fields_are_text_with_hint(admin_db):
+    app = ImportanceApp(admin_db)
+
+    for field in (app.filters.opened_from, app.filters.opened_to, app.filters.as_of):
+        assert field.placeholder == "dd-mm-aaaa"
+    assert app.filters.as_of.value == dt.date.today().strftime("%d-%m-%Y")
+
+
+def test_date_fields_parse_day_first_and_iso(admin_db):
+    build_portfolio(admin_db)
+    app = build_app(admin_db)
+    app.filters.opened_from.value = "01-01-2025"
+    app.filters.opened_to.value = "2025-06-30"
+    app.filters.apply.click()
+
+    assert app.filters_used.opened_from == dt.date(2025, 1, 1)
+    assert app.filters_used.opened_to == dt.date(2025, 6, 30)
+    assert app.filters_used.as_of == AS_OF
+    assert "ct-notice-error" not in app.notice.value
+
+
+def test_bad_date_message_names_value(admin_db):
+    build_portfolio(admin_db)
+    app = build_app(admin_db)
+    app.filters.as_of.value = "12/31/2025"
+    app.filters.apply.click()
+
+    assert "ct-notice-error" in app.notice.value
+    assert "«12/31/2025»" in app.notice.value
+    assert "«Fecha de corte»" in app.notice.value
+    assert "dd-mm-aaaa" in app.notice.value
+    assert app.filters_used.as_of == AS_OF  # the last good filters stay in use
 
 
 def test_all_zero_weights_show_message(admin_db):
@@ -84,6 +122,21 @@ def test_all_zero_weights_show_message(admin_db):
     assert "Todos los pesos del puntaje son 0" in app.notice.value
 
 
+def test_weight_shares_use_decimal_comma(admin_db):
+    app = ImportanceApp(admin_db)
+    shares = app.filters.weight_shares
+
+    assert all(not slider.readout for slider in app.filters.weights.values())
+    assert ">40,0 %<" in shares["active_cases"].value
+    assert ">10,0 %<" in shares["seniority"].value
+    app.filters.weights["amount"].value = 0.0
+    assert ">57,1 %<" in shares["active_cases"].value  # 0.4 / 0.7, as the score rescales it
+    assert ">0,0 %<" in shares["amount"].value
+    for slider in app.filters.weights.values():
+        slider.value = 0.0
+    assert ">—<" in shares["active_cases"].value
+
+
 def test_export_link_holds_ranking(admin_db):
     build_portfolio(admin_db)
     app = build_app(admin_db)
@@ -93,8 +146,10 @@ def test_export_link_holds_ranking(admin_db):
     assert match
     sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(match.group(1))))["Importancia"]
     assert sheet.cell(row=1, column=3).value == "Cliente"
-    assert [sheet.cell(row=row, column=3).value for row in range(2, 5)] == ["Alfa", "Beta", "Gamma"]
+    assert [sheet.cell(row=row, column=3).value for row in range(2, 8)] == ["Alfa", "Beta", "Gamma", "Delta",
+                                                                            "Zeta", None]  # Épsilon has no cases
     assert app.export_button.description == "Exportar ranking (XLSX)"
+    assert 'class="ct-download"' in app.download.value
 
 
 def test_ranking_pages(admin_db):
@@ -104,6 +159,8 @@ def test_ranking_pages(admin_db):
     app = build_app(admin_db)
 
     assert app.table.page_label.value == "Página 1 de 2"
+    assert app.table.previous.description == "‹ Anterior"
+    assert app.table.next.description == "Siguiente ›"
     assert app.table.previous.disabled
     app.table.next.click()
     assert app.table.page_label.value == "Página 2 de 2"
@@ -124,7 +181,7 @@ def test_client_name_escaped(admin_db):
 def test_empty_database_message(admin_db):
     app = build_app(admin_db)
 
-    assert "Todavía no hay causas registradas" in app.status.value
+    assert "Aún no hay registros de causas/procesos/casos/expediente" in app.status.value
     assert "ct-notice-error" not in app.notice.value
     assert ">—<" in app.headline.value  # HHI undefined
     assert list(app.pareto.bars.x) == []
@@ -136,7 +193,7 @@ def test_only_inactive_cases_message(admin_db):
     ct.add_case(admin_db, case_number="I-1", client_id=client["id"], status="inactiva")
     app = build_app(admin_db)
 
-    assert "No hay causas activas con cliente" in app.status.value
+    assert "La selección no tiene causas/procesos/casos/expediente en estado Activa con cliente" in app.status.value
     assert "Solo Inactivas" in app.table.table.value
     assert "ct-notice-error" not in app.notice.value
 
@@ -158,15 +215,109 @@ def test_only_unassigned_cases_message(admin_db):
     ct.add_case(admin_db, case_number="S-1")
     app = build_app(admin_db)
 
-    assert "No hay causas activas con cliente" in app.status.value
-    assert "Causas activas sin cliente asignado: 1." in app.notice.value
+    assert "La selección no tiene causas/procesos/casos/expediente en estado Activa" in app.status.value
+    assert "en estado Activa sin cliente asignado: 1." in app.notice.value
 
 
 def test_filters_matching_nothing_message(admin_db):
     client = ct.add_client(admin_db, name="Cliente Civil")
     ct.add_case(admin_db, case_number="C-1", client_id=client["id"], matter="Civil", opened_on=dt.date(2020, 1, 1))
     app = build_app(admin_db)
-    app.filters.opened_from.value = dt.date(2024, 1, 1)
+    app.filters.opened_from.value = "01-01-2024"
     app.filters.apply.click()
 
-    assert "Ninguna causa cumple los filtros" in app.status.value
+    assert "Ningún registro de causas/procesos/casos/expediente cumple los filtros" in app.status.value
+    assert "Ningún cliente tiene causas/procesos/casos/expediente en la selección" in app.table.table.value
+
+
+def test_ranking_lists_clients_with_cases(admin_db):
+    ids = build_portfolio(admin_db)
+    app = build_app(admin_db)
+
+    assert ids["Épsilon"] not in app.ranking.index  # a client without cases
+    assert app.ranking["rank"].tolist() == [1, 2, 3, 4, 5]
+    assert "Épsilon" not in app.table.table.value
+    assert [option[1] for option in app.intake.picker.options] == [ids[name] for name in
+                                                                   ("Alfa", "Beta", "Gamma", "Delta", "Zeta")]
+    assert len(ct.importance_table(admin_db)) == 6  # the package frame keeps every live client
+
+
+def test_inactive_only_client_renumbered(admin_db):
+    build_portfolio(admin_db)
+    ct.add_client(admin_db, name="Aaa Inactiva")  # sorts before Alfa among the zero-active clients
+    client = ct.add_client(admin_db, name="Omega")
+    ct.add_case(admin_db, case_number="O-1", client_id=client["id"], status="inactiva")
+    app = build_app(admin_db)
+
+    assert app.ranking["name"].tolist() == ["Alfa", "Beta", "Gamma", "Delta", "Zeta", "Omega"]
+    assert app.ranking["rank"].tolist() == [1, 2, 3, 4, 5, 6]
+    assert app.ranking["abc_class"].tolist()[-1] == "C"
+
+
+def test_clients_without_cases_not_ranked(admin_db):
+    for number in range(3):
+        ct.add_client(admin_db, name=f"Importado {number}")
+    app = build_app(admin_db)
+
+    assert app.ranking.empty
+    assert 'class="ct-row"' not in app.table.table.value
+    assert "Ningún cliente tiene causas/procesos/casos/expediente en la selección" in app.table.table.value
+    assert app.table.pager.layout.display == "none"
+    assert "Aún no hay registros de causas/procesos/casos/expediente" in app.status.value
+
+
+CASE_LABELS = ("Causas", "Procesos", "Casos", "Expedientes", "Causas/Procesos/Casos/Expediente")
+
+
+def test_case_label_in_every_text(admin_db):
+    build_portfolio(admin_db)
+    for label in CASE_LABELS:
+        set_case_label(admin_db, label)
+        app = build_app(admin_db)
+        texts = " ".join([app.headline.value, app.notice.value, app.pareto.figure.title,
+                          app.pareto.figure.axes[1].label, app.intake.figure.title,
+                          *(row.children[0].value for row in app.filters.children[1].children[1].children[1:])])
+
+        assert f"Clientes con {label.lower()} en estado Activa" in texts
+        assert f"{label} en estado Activa con cliente" in texts
+        assert f"{label} en estado Activa sin cliente asignado: 1." in texts
+        assert f"Pareto: {label.lower()} en estado Activa por cliente" in texts
+        assert f"Ingresos de {label.lower()} por mes" in texts
+        for wrong in ("ausas activas", "ausa activa", "las " + label.lower(), "los " + label.lower(),
+                      label.lower() + " activ", label.lower() + " inactiv"):
+            assert wrong not in texts.lower(), (label, wrong)
+
+
+def test_case_label_in_empty_messages(admin_db):
+    set_case_label(admin_db, "Procesos")
+    app = build_app(admin_db)
+    assert app.status.value.count("procesos") == 2
+    assert "causas" not in app.status.value.lower()
+
+    client = ct.add_client(admin_db, name="Solo Inactivos")
+    ct.add_case(admin_db, case_number="I-1", client_id=client["id"], status="inactiva")
+    app = build_app(admin_db)
+    assert "La selección no tiene procesos en estado Activa con cliente" in app.status.value
+    assert "Los clientes con procesos en estado Inactiva siguen en la tabla." in app.status.value
+
+
+def test_intro_is_localized(admin_db):
+    app = ImportanceApp(admin_db)
+    assert "Quiénes sostienen la cartera activa del estudio" in app.intro.value
+
+    ct.set_setting(ct.open_database(admin_db.path, user="socia"), "language", "en")
+    app = ImportanceApp(admin_db)
+    assert "Who carries the firm&#x27;s active portfolio" in app.intro.value
+    assert "Client importance" in app.header.title.value
+    assert "Quiénes" not in app.intro.value
+
+
+def test_pareto_ranks_and_hover_name(admin_db):
+    client = ct.add_client(admin_db, name="Constructora <Muy> Larga del Pacífico Sur S.A.")
+    ct.add_case(admin_db, case_number="L-1", client_id=client["id"])
+    app = build_app(admin_db)
+
+    assert list(app.pareto.bars.x) == ["1"]
+    app.pareto.bars._handle_custom_msgs(None, {"event": "hover", "point": {"x": "1", "y": 1.0, "index": 0}})
+    assert "1. Constructora &lt;Muy&gt; Larga del Pacífico Sur S.A." in app.pareto.bar_tip.value
+    assert "Participación acumulada: 100,0 %" in app.pareto.bar_tip.value

@@ -16,69 +16,96 @@ import pandas as pd
 
 from .. import formatting, importance
 from ..cases import facet_values
+from ..errors import ValidationError
 from ..i18n import add_messages, t
 from ..importance import ImportanceFilter, column_label
 from ..scoring import COMPONENTS, ScoreWeights
 from ..store import Database
+from ..values import FieldError, parse_date
 from .base import AppContext, Header, Notice, busy, esc, failed_panel, guarded, load_context, stylesheet
 
+# Texts that name cases take the firm's case label ({label} or {label_lower}), which can be
+# "Causas", "Procesos", "Casos", "Expedientes" or "Causas/Procesos/Casos/Expediente", so no
+# Spanish article or adjective may agree with it: the status appears as «en estado Activa».
 add_messages({
     "imp.title": {"es": "Importancia de los clientes", "en": "Client importance"},
+    "imp.intro": {
+        "es": "Quiénes sostienen la cartera activa del estudio: ranking con clase ABC, concentración, "
+        "cuantías por moneda, ingresos recientes y un puntaje con pesos configurables. Los filtros del "
+        "tablero se aplican a todas las cifras.",
+        "en": "Who carries the firm's active portfolio: ranking with ABC class, concentration, amounts "
+        "per currency, recent intake and a score with adjustable weights. The dashboard's filters apply "
+        "to every figure.",
+    },
     "imp.matters": {"es": "Materias", "en": "Matters"},
     "imp.courts": {"es": "Tribunales", "en": "Courts"},
     "imp.lawyers": {"es": "Abogados", "en": "Lawyers"},
     "imp.opened_from": {"es": "Inicio desde", "en": "Opened from"},
     "imp.opened_to": {"es": "Inicio hasta", "en": "Opened to"},
     "imp.as_of": {"es": "Fecha de corte", "en": "As of"},
+    "imp.date_hint": {"es": "dd-mm-aaaa", "en": "dd-mm-yyyy"},
     "imp.weights": {"es": "Pesos del puntaje", "en": "Score weights"},
-    "imp.weight.active_cases": {"es": "Causas activas", "en": "Active cases"},
+    "imp.weights.hint": {
+        "es": "Cada porcentaje es el peso efectivo: los pesos se reescalan para sumar 100 %.",
+        "en": "Each percentage is the effective weight: the weights are rescaled to add up to 100 %.",
+    },
+    "imp.weight.active_cases": {"es": "{label} en estado Activa", "en": "Active cases"},
     "imp.weight.amount": {"es": "Cuantía", "en": "Amount"},
-    "imp.weight.recent_intake": {"es": "Ingresos 12 meses", "en": "Intake 12 months"},
+    "imp.weight.recent_intake": {"es": "Ingresos de los últimos 12 meses", "en": "Intake in the last 12 months"},
     "imp.weight.seniority": {"es": "Antigüedad", "en": "Seniority"},
     "imp.apply": {"es": "Aplicar", "en": "Apply"},
     "imp.top_n": {"es": "Clientes en el gráfico", "en": "Clients in the chart"},
-    "imp.previous": {"es": "Anterior", "en": "Previous"},
-    "imp.next": {"es": "Siguiente", "en": "Next"},
+    "imp.previous": {"es": "‹ Anterior", "en": "‹ Previous"},
+    "imp.next": {"es": "Siguiente ›", "en": "Next ›"},
     "imp.page": {"es": "Página {page} de {pages}", "en": "Page {page} of {pages}"},
     "imp.export": {"es": "Exportar ranking (XLSX)", "en": "Export ranking (XLSX)"},
     "imp.export.link": {"es": "Descargar {filename}", "en": "Download {filename}"},
-    "imp.kpi.clients": {"es": "Clientes con causas activas", "en": "Clients with active cases"},
-    "imp.kpi.active": {"es": "Causas activas con cliente", "en": "Active cases with a client"},
-    "imp.kpi.unassigned": {"es": "Causas activas sin cliente", "en": "Active cases without a client"},
+    "imp.kpi.clients": {"es": "Clientes con {label_lower} en estado Activa", "en": "Clients with active cases"},
+    "imp.kpi.active": {"es": "{label} en estado Activa con cliente", "en": "Active cases with a client"},
+    "imp.kpi.unassigned": {"es": "{label} en estado Activa sin cliente", "en": "Active cases without a client"},
     "imp.kpi.top1": {"es": "Principal cliente", "en": "Top client"},
     "imp.kpi.top5": {"es": "5 principales", "en": "Top 5"},
     "imp.kpi.top10": {"es": "10 principales", "en": "Top 10"},
     "imp.kpi.hhi": {"es": "Índice HHI (0–10.000)", "en": "HHI (0–10,000)"},
-    "imp.pareto.title": {"es": "Pareto de causas activas", "en": "Pareto of active cases"},
-    "imp.pareto.y": {"es": "Causas activas", "en": "Active cases"},
+    "imp.pareto.title": {"es": "Pareto: {label_lower} en estado Activa por cliente",
+                         "en": "Pareto of active cases by client"},
+    "imp.pareto.x": {"es": "N.º en el ranking (pase el mouse por una barra para ver el cliente)",
+                     "en": "Ranking no. (hover over a bar to see the client)"},
+    "imp.pareto.y": {"es": "{label} en estado Activa", "en": "Active cases"},
     "imp.pareto.cumulative": {"es": "Participación acumulada", "en": "Cumulative share"},
     "imp.pareto.mark": {"es": "80 %", "en": "80 %"},
-    "imp.intake.title": {"es": "Causas iniciadas por mes", "en": "Cases opened per month"},
+    "imp.intake.title": {"es": "Ingresos de {label_lower} por mes", "en": "Cases opened per month"},
     "imp.intake.pick": {"es": "Clientes", "en": "Clients"},
     "imp.intake.month": {"es": "Mes", "en": "Month"},
-    "imp.intake.y": {"es": "Causas iniciadas", "en": "Cases opened"},
+    "imp.intake.y": {"es": "Ingresos", "en": "Cases opened"},
     "imp.intake.none": {"es": "Elija uno o más clientes para ver sus ingresos por mes.",
                         "en": "Pick one or more clients to see their monthly intake."},
-    "imp.amounts": {"es": "Cuantía (activas)", "en": "Amount (active)"},
+    "imp.amounts": {"es": "Cuantía (estado Activa)", "en": "Amount (active)"},
+    "imp.ranking.none": {
+        "es": "Ningún cliente tiene {label_lower} en la selección, así que el ranking está vacío.",
+        "en": "No client has cases in the selection, so the ranking is empty.",
+    },
     "imp.empty.none": {
-        "es": "Todavía no hay causas registradas. Agregue clientes en Administración › Clientes y sus "
-        "causas en Portafolio, o impórtelos; este tablero se llenará solo.",
+        "es": "Aún no hay registros de {label_lower}. Agregue clientes en Administración › Clientes y "
+        "registre {label_lower} en Portafolio, o importe los datos; este tablero se llenará solo.",
         "en": "There are no cases yet. Add clients in Administration › Clients and their cases in "
         "Portfolio, or import them; this dashboard fills itself.",
     },
     "imp.empty.filters": {
-        "es": "Ninguna causa cumple los filtros elegidos. Quite alguno de los filtros o amplíe las fechas.",
+        "es": "Ningún registro de {label_lower} cumple los filtros elegidos. Quite alguno de los filtros o "
+        "amplíe las fechas.",
         "en": "No case matches the chosen filters. Remove a filter or widen the dates.",
     },
     "imp.empty.no_active": {
-        "es": "No hay causas activas con cliente en la selección, así que no hay participaciones ni "
-        "clases ABC que calcular. Las causas inactivas siguen en la tabla.",
+        "es": "La selección no tiene {label_lower} en estado Activa con cliente, así que no hay "
+        "participaciones ni clases ABC que calcular. Los clientes con {label_lower} en estado Inactiva "
+        "siguen en la tabla.",
         "en": "There are no active cases with a client in the selection, so there are no shares or "
-        "ABC classes to compute. Inactive cases are still in the table.",
+        "ABC classes to compute. Clients with inactive cases are still in the table.",
     },
     "imp.unassigned": {
-        "es": "Causas activas sin cliente asignado: {count}. No cuentan en las participaciones; "
-        "vincúlelas a su cliente en Portafolio.",
+        "es": "{label} en estado Activa sin cliente asignado: {count}. No cuentan en las participaciones; "
+        "asigne el cliente de cada registro en Portafolio.",
         "en": "Active cases without a client: {count}. They are not in the shares; "
         "link them to their client in Portfolio.",
     },
@@ -108,21 +135,34 @@ body[data-voila="voila"] div[cell-index]:has(.ct-analyst-only) ~ div[cell-index]
 .ct-abc-A { color: #1e6b2f; font-weight: 600; }
 .ct-abc-B { color: #8a6d1d; font-weight: 600; }
 .ct-abc-C { color: #52606d; }
+.ct-intro { color: #334e68; margin: 0 0 8px 0; max-width: 70em; }
+.ct-weight-label { text-align: right; padding-right: 6px; line-height: 1.2; }
+.ct-weight-share { font-variant-numeric: tabular-nums; padding-left: 6px; }
+a.ct-download { display: inline-block; margin-left: 12px; padding: 4px 12px; border: 1px solid #1d4ed8;
+    border-radius: 4px; color: #1d4ed8; background: #eff4ff; text-decoration: underline; font-weight: 500; }
+a.ct-download:hover { background: #dbe6ff; }
+.ct-pareto-tip { background: white; border: 1px solid #d9e2ec; padding: 4px 8px; font-size: 12px; }
 </style>
 """
 
 
-def _date(widget: widgets.DatePicker) -> dt.date | None:
-    value = widget.value
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value
+def _parse_date_field(widget: widgets.Text, field: str, label_key: str) -> dt.date | None:
+    """Parse a dd-mm-aaaa (or ISO) date typed in `widget`; raise ValidationError naming the value."""
+    try:
+        return parse_date(widget.value, field=field, label=t(label_key))
+    except FieldError as error:
+        raise ValidationError({error.field: error.message}) from None
 
 
 class ImportanceFilters(widgets.VBox):
-    """The filters shared by every panel: matter, court, lawyer, opening dates, as-of date and weights."""
+    """The filters shared by every panel: matter, court, lawyer, opening dates, as-of date and weights.
 
-    def __init__(self, db: Database) -> None:
+    Dates are text fields (dd-mm-aaaa or ISO) because Chromium's native date input shows
+    mm/dd/yyyy whatever the page's locale.
+    """
+
+    def __init__(self, db: Database, *, locale: str = formatting.DEFAULT_LOCALE, case_label: str = "") -> None:
+        self.locale = locale
         layout = widgets.Layout(width="240px", height="90px")
         self.matters = widgets.SelectMultiple(options=facet_values(db, "matter"), description=t("imp.matters"),
                                               layout=layout)
@@ -130,22 +170,41 @@ class ImportanceFilters(widgets.VBox):
                                              layout=layout)
         self.lawyers = widgets.SelectMultiple(options=facet_values(db, "responsible_lawyer"),
                                               description=t("imp.lawyers"), layout=layout)
-        self.opened_from = widgets.DatePicker(description=t("imp.opened_from"))
-        self.opened_to = widgets.DatePicker(description=t("imp.opened_to"))
-        self.as_of = widgets.DatePicker(description=t("imp.as_of"), value=dt.date.today())
+        date_style = {"description_width": "110px"}
+        date_layout = {"width": "250px"}
+        hint = t("imp.date_hint")
+        self.opened_from = widgets.Text(description=t("imp.opened_from"), placeholder=hint, style=date_style,
+                                        layout=widgets.Layout(**date_layout))
+        self.opened_to = widgets.Text(description=t("imp.opened_to"), placeholder=hint, style=date_style,
+                                      layout=widgets.Layout(**date_layout))
+        self.as_of = widgets.Text(description=t("imp.as_of"), placeholder=hint, style=date_style,
+                                  value=formatting.date(dt.date.today(), locale),
+                                  layout=widgets.Layout(**date_layout))
+
+        # The slider's own readout is d3-formatted (always a decimal point), so it is hidden
+        # and a Babel-formatted percentage of the rescaled weight stands next to each slider.
         defaults = ScoreWeights()
         self.weights = {
-            name: widgets.FloatSlider(value=getattr(defaults, name), min=0, max=1, step=0.05,
-                                      description=t(f"imp.weight.{name}"), readout_format=".2f",
-                                      style={"description_width": "120px"})
+            name: widgets.FloatSlider(value=getattr(defaults, name), min=0, max=1, step=0.05, readout=False,
+                                      layout=widgets.Layout(width="160px"))
             for name in COMPONENTS
         }
+        self.weight_shares = {name: widgets.HTML(layout=widgets.Layout(width="70px")) for name in COMPONENTS}
+        weight_rows = []
+        for name in COMPONENTS:
+            text = t(f"imp.weight.{name}", label=case_label)
+            label = widgets.HTML(f'<div class="ct-weight-label">{esc(text)}</div>',
+                                 layout=widgets.Layout(width="210px"))
+            weight_rows.append(widgets.HBox([label, self.weights[name], self.weight_shares[name]],
+                                            layout=widgets.Layout(align_items="center")))
+            self.weights[name].observe(lambda _change: self.show_weight_shares(), "value")
+        self.show_weight_shares()
         self.apply = widgets.Button(description=t("imp.apply"), button_style="primary", icon="filter")
-        for control in (self.opened_from, self.opened_to, self.as_of):
-            control.layout = widgets.Layout(width="260px")
 
         dates = widgets.VBox([self.opened_from, self.opened_to, self.as_of])
-        weights = widgets.VBox([widgets.HTML(f"<b>{esc(t('imp.weights'))}</b>"), *self.weights.values()])
+        heading = widgets.HTML(f'<b>{esc(t("imp.weights"))}</b> '
+                               f'<span class="ct-muted">{esc(t("imp.weights.hint"))}</span>')
+        weights = widgets.VBox([heading, *weight_rows], layout=widgets.Layout(margin="0 0 0 24px"))
         super().__init__([
             widgets.HBox([self.matters, self.courts, self.lawyers], layout=widgets.Layout(flex_flow="row wrap")),
             widgets.HBox([dates, weights], layout=widgets.Layout(flex_flow="row wrap")),
@@ -157,11 +216,20 @@ class ImportanceFilters(widgets.VBox):
         return [self.matters, self.courts, self.lawyers, self.opened_from, self.opened_to, self.as_of,
                 *self.weights.values(), self.apply]
 
+    def show_weight_shares(self) -> None:
+        """Show each weight as its share of the total, the way the score rescales it ('40,0 %')."""
+        total = sum(float(slider.value) for slider in self.weights.values())
+        for name, slider in self.weights.items():
+            share = formatting.percent(float(slider.value) / total, self.locale) if total > 0 else "—"
+            self.weight_shares[name].value = f'<span class="ct-weight-share">{esc(share)}</span>'
+
     def current(self) -> tuple[ImportanceFilter, ScoreWeights]:
-        """Return the chosen filter and weights; raise ValidationError for reversed dates or all-zero weights."""
+        """Return the chosen filter and weights; raise ValidationError for a bad or reversed date or all-zero weights."""
         filters = ImportanceFilter(matters=list(self.matters.value), courts=list(self.courts.value),
-                                   lawyers=list(self.lawyers.value), opened_from=_date(self.opened_from),
-                                   opened_to=_date(self.opened_to), as_of=_date(self.as_of))
+                                   lawyers=list(self.lawyers.value),
+                                   opened_from=_parse_date_field(self.opened_from, "opened_from", "imp.opened_from"),
+                                   opened_to=_parse_date_field(self.opened_to, "opened_to", "imp.opened_to"),
+                                   as_of=_parse_date_field(self.as_of, "as_of", "imp.as_of"))
         weights = ScoreWeights(**{name: float(slider.value) for name, slider in self.weights.items()})
         return filters, weights
 
@@ -169,16 +237,17 @@ class ImportanceFilters(widgets.VBox):
 class Headline(widgets.HTML):
     """The concentration figures as a row of tiles."""
 
-    def show(self, figures: pd.Series, locale: str) -> None:
+    def show(self, figures: pd.Series, locale: str, case_label: str) -> None:
         hhi = figures["hhi"]
+        label = {"label": case_label, "label_lower": case_label.lower()}
         tiles = [
-            (t("imp.kpi.clients"), formatting.number(figures["clients_with_active_cases"], locale)),
-            (t("imp.kpi.active"), formatting.number(figures["active_cases"], locale)),
+            (t("imp.kpi.clients", **label), formatting.number(figures["clients_with_active_cases"], locale)),
+            (t("imp.kpi.active", **label), formatting.number(figures["active_cases"], locale)),
             (t("imp.kpi.top1"), formatting.percent(figures["top1_share"], locale)),
             (t("imp.kpi.top5"), formatting.percent(figures["top5_share"], locale)),
             (t("imp.kpi.top10"), formatting.percent(figures["top10_share"], locale)),
             (t("imp.kpi.hhi"), formatting.number(hhi, locale) if not pd.isna(hhi) else "—"),
-            (t("imp.kpi.unassigned"), formatting.number(figures["unassigned_active_cases"], locale)),
+            (t("imp.kpi.unassigned", **label), formatting.number(figures["unassigned_active_cases"], locale)),
         ]
         cells = "".join(
             f'<div class="ct-kpi"><div class="ct-kpi-value">{esc(value)}</div>'
@@ -191,7 +260,8 @@ class Headline(widgets.HTML):
 class RankingTable(widgets.VBox):
     """The ranking, one page of PAGE_SIZE clients at a time, formatted for reading."""
 
-    def __init__(self) -> None:
+    def __init__(self, case_label: str = "") -> None:
+        self.case_label = case_label
         self.ranking = pd.DataFrame()
         self.locale = formatting.DEFAULT_LOCALE
         self.page = 1
@@ -201,8 +271,9 @@ class RankingTable(widgets.VBox):
         self.page_label = widgets.Label()
         self.previous.on_click(lambda _button: self.go_to(self.page - 1))
         self.next.on_click(lambda _button: self.go_to(self.page + 1))
-        pager = widgets.HBox([self.previous, self.page_label, self.next], layout=widgets.Layout(align_items="center"))
-        super().__init__([self.table, pager])
+        self.pager = widgets.HBox([self.previous, self.page_label, self.next],
+                                  layout=widgets.Layout(align_items="center", grid_gap="10px"))
+        super().__init__([self.table, self.pager])
 
     @property
     def pages(self) -> int:
@@ -220,8 +291,12 @@ class RankingTable(widgets.VBox):
         self.page_label.value = t("imp.page", page=self.page, pages=self.pages)
         self.previous.disabled = self.page <= 1
         self.next.disabled = self.page >= self.pages
+        self.pager.layout.display = "none" if self.ranking.empty else "flex"
 
     def _html(self, rows: pd.DataFrame) -> str:
+        if rows.empty:
+            message = t("imp.ranking.none", label_lower=self.case_label.lower())
+            return f'<p class="ct-muted ct-ranking-empty">{esc(message)}</p>'
         locale = self.locale
         amount_columns = [column for column in rows.columns if column.startswith(importance.AMOUNT_PREFIX)]
         headers = ["rank", "name", "client_group", "active_cases", "inactive_cases", "active_share",
@@ -258,16 +333,25 @@ def _signed(value: int, locale: str) -> str:
 
 
 class ParetoChart(widgets.VBox):
-    """Bars of active cases for the top clients, the cumulative share line and the 80 % mark."""
+    """Bars of active cases for the top clients, the cumulative share line and the 80 % mark.
 
-    def __init__(self) -> None:
+    The x axis shows rank numbers, which always fit under the bars. Hovering over a bar
+    shows the client's full name in a tooltip widget that the hover callback fills in.
+    """
+
+    def __init__(self, case_label: str = "") -> None:
+        self.names: dict[str, tuple[str, int, float]] = {}
+        self.locale = formatting.DEFAULT_LOCALE
         x_scale = bqplot.OrdinalScale()
         y_scale = bqplot.LinearScale(min=0)
         share_scale = bqplot.LinearScale(min=0, max=1)
-        tooltip = bqplot.Tooltip(fields=["x", "y"], labels=[column_label("name"), t("imp.pareto.y")])
+        y_label = t("imp.pareto.y", label=case_label)
+        self.bar_tip = widgets.HTML()
+        self.bar_tip.add_class("ct-pareto-tip")
         self.bars = bqplot.Bars(x=[], y=[], scales={"x": x_scale, "y": y_scale}, colors=["#1d4ed8"],
-                                tooltip=tooltip)
-        share_tooltip = bqplot.Tooltip(fields=["x", "y"], labels=[column_label("name"), t("imp.pareto.cumulative")],
+                                tooltip=self.bar_tip)
+        self.bars.on_hover(self._hover)
+        share_tooltip = bqplot.Tooltip(fields=["x", "y"], labels=[column_label("rank"), t("imp.pareto.cumulative")],
                                        formats=["", ".1%"])
         self.cumulative = bqplot.Lines(x=[], y=[], scales={"x": x_scale, "y": share_scale}, colors=["#c05621"],
                                        marker="circle", marker_size=24, tooltip=share_tooltip,
@@ -275,26 +359,46 @@ class ParetoChart(widgets.VBox):
         self.mark = bqplot.Lines(x=[], y=[], scales={"x": x_scale, "y": share_scale}, colors=["#c53030"],
                                  line_style="dashed", labels=[t("imp.pareto.mark")])
         axes = [
-            bqplot.Axis(scale=x_scale, tick_rotate=-30, tick_style={"font-size": "10px"}),
-            bqplot.Axis(scale=y_scale, side="left", label=t("imp.pareto.y")),
+            bqplot.Axis(scale=x_scale, label=t("imp.pareto.x"), label_offset="36px"),
+            bqplot.Axis(scale=y_scale, side="left", label=y_label, label_offset="-45px"),
             bqplot.Axis(scale=share_scale, side="right", tick_format=".0%",
-                        label=t("imp.pareto.cumulative")),
+                        label=t("imp.pareto.cumulative"), label_offset="50px"),
         ]
         self.figure = bqplot.Figure(marks=[self.bars, self.cumulative, self.mark], axes=axes,
-                                    title=t("imp.pareto.title"), fig_margin={"top": 50, "bottom": 110, "left": 60, "right": 70},
+                                    title=t("imp.pareto.title", label_lower=case_label.lower()),
+                                    fig_margin={"top": 50, "bottom": 60, "left": 70, "right": 70},
                                     layout=widgets.Layout(width="100%", height="420px"))
         super().__init__([self.figure])
 
-    def show(self, ranking: pd.DataFrame, top_n: int) -> None:
+    def show(self, ranking: pd.DataFrame, top_n: int, locale: str = formatting.DEFAULT_LOCALE) -> None:
         top = ranking[ranking["active_cases"] > 0].head(top_n)
-        names = [f"{rank}. {_short(name)}" for rank, name in zip(top["rank"], top["name"])]
+        ranks = [str(rank) for rank in top["rank"]]
+        self.locale = locale
+        self.names = {
+            str(row.rank): (row.name, int(row.active_cases), float(row.cumulative_share)) for row in top.itertuples()
+        }
         with self.figure.hold_sync():
-            self.bars.x = names
+            self.bars.x = ranks
             self.bars.y = top["active_cases"].to_numpy(dtype=float)
-            self.cumulative.x = names
+            self.cumulative.x = ranks
             self.cumulative.y = top["cumulative_share"].to_numpy(dtype=float)
-            self.mark.x = names
-            self.mark.y = [importance.A_LIMIT] * len(names)
+            self.mark.x = ranks
+            self.mark.y = [importance.A_LIMIT] * len(ranks)
+
+    def _hover(self, _mark, content: dict) -> None:
+        """Fill the tooltip with the hovered bar's client: rank, full name, active cases, cumulative share."""
+        point = content.get("point") or content.get("data") or {}
+        entry = self.names.get(str(point.get("x")))
+        if entry is None:
+            self.bar_tip.value = ""
+            return
+        name, active, cumulative = entry
+        locale = self.locale
+        self.bar_tip.value = (
+            f"<b>{esc(str(point.get('x')))}. {esc(name)}</b><br>"
+            f"{esc(column_label('active_cases'))}: {esc(formatting.number(active, locale))}<br>"
+            f"{esc(t('imp.pareto.cumulative'))}: {esc(formatting.percent(cumulative, locale))}"
+        )
 
 
 def _short(name: str, width: int = 28) -> str:
@@ -305,7 +409,7 @@ def _short(name: str, width: int = 28) -> str:
 class IntakeChart(widgets.VBox):
     """Cases opened per month for the clients the user picks, one line each."""
 
-    def __init__(self) -> None:
+    def __init__(self, case_label: str = "") -> None:
         self.picker = widgets.SelectMultiple(description=t("imp.intake.pick"),
                                              layout=widgets.Layout(width="420px", height="110px"))
         x_scale = bqplot.DateScale()
@@ -319,7 +423,7 @@ class IntakeChart(widgets.VBox):
             bqplot.Axis(scale=x_scale, label=t("imp.intake.month"), tick_format="%m-%Y"),
             bqplot.Axis(scale=y_scale, side="left", label=t("imp.intake.y"), tick_format="d"),
         ]
-        self.figure = bqplot.Figure(marks=[self.lines], axes=axes, title=t("imp.intake.title"),
+        self.figure = bqplot.Figure(marks=[self.lines], axes=axes, title=t("imp.intake.title", label_lower=case_label.lower()),
                                     legend_location="top-left", layout=widgets.Layout(width="100%", height="360px"))
         self.hint = widgets.HTML()
         super().__init__([self.picker, self.hint, self.figure])
@@ -346,6 +450,17 @@ class IntakeChart(widgets.VBox):
             self.lines.labels = [_short(names[client_id]) for client_id in wide.columns]
 
 
+def with_cases(ranking: pd.DataFrame) -> pd.DataFrame:
+    """Keep the clients with at least one case in the selection, numbered 1..n in ranking order.
+
+    The package ranking lists every live client. Clients with active cases come first and
+    keep their rank, so only clients with nothing but inactive cases are renumbered.
+    """
+    shown = ranking[ranking["total_cases"] > 0].copy()
+    shown["rank"] = range(1, len(shown) + 1)
+    return shown
+
+
 class ImportanceApp(widgets.VBox):
     """The Importancia dashboard; every panel reads from the same filters."""
 
@@ -359,9 +474,11 @@ class ImportanceApp(widgets.VBox):
         self.weights_used = ScoreWeights()
 
         self.header = Header(self.context, active="importance", title=t("imp.title"))
-        parts: list[widgets.Widget] = [stylesheet(), widgets.HTML(CSS), self.header, self.notice]
+        self.intro = widgets.HTML(f'<p class="ct-intro">{esc(t("imp.intro"))}</p>')
+        parts: list[widgets.Widget] = [stylesheet(), widgets.HTML(CSS), self.header, self.intro, self.notice]
         try:
-            self.filters = ImportanceFilters(self.context.db)
+            self.filters = ImportanceFilters(self.context.db, locale=self.context.locale,
+                                             case_label=self.context.case_label)
         except Exception as error:  # a failed panel must not blank the page
             self.filters = None
             parts.append(failed_panel(error))
@@ -370,11 +487,11 @@ class ImportanceApp(widgets.VBox):
             self.filters.apply.on_click(lambda _button: self.refresh())
 
         self.headline = Headline()
-        self.table = RankingTable()
-        self.pareto = ParetoChart()
+        self.table = RankingTable(self.context.case_label)
+        self.pareto = ParetoChart(self.context.case_label)
         self.top_n = widgets.Dropdown(options=list(TOP_N_CHOICES), value=TOP_N_CHOICES[0], description=t("imp.top_n"),
                                       style={"description_width": "160px"}, layout=widgets.Layout(width="260px"))
-        self.intake = IntakeChart()
+        self.intake = IntakeChart(self.context.case_label)
         self.export_button = widgets.Button(description=t("imp.export"), icon="download",
                                             layout=widgets.Layout(width="240px"))
         self.download = widgets.HTML()
@@ -416,23 +533,24 @@ class ImportanceApp(widgets.VBox):
             figures = importance.portfolio_concentration(self.db, filters)
             total_cases = int(ranking["total_cases"].sum()) + self._unassigned_total(filters)
         self.filters_used, self.weights_used = filters, weights
-        self.ranking, self.figures = ranking, figures
+        self.ranking, self.figures = with_cases(ranking), figures
         self.download.value = ""
 
+        label = {"label": self.context.case_label, "label_lower": self.context.case_label.lower()}
         self.status.clear()
         if total_cases == 0:
             has_filters = any([filters.matters, filters.courts, filters.lawyers, filters.opened_from, filters.opened_to])
-            self.status.warn(t("imp.empty.filters" if has_filters else "imp.empty.none"))
+            self.status.warn(t("imp.empty.filters" if has_filters else "imp.empty.none", **label))
         elif figures["active_cases"] == 0:
-            self.status.warn(t("imp.empty.no_active"))
+            self.status.warn(t("imp.empty.no_active", **label))
         if figures["unassigned_active_cases"] > 0:
             count = formatting.number(figures["unassigned_active_cases"], self.context.locale)
-            self.notice.warn(t("imp.unassigned", count=count))
+            self.notice.warn(t("imp.unassigned", count=count, **label))
 
-        self.headline.show(figures, self.context.locale)
-        self.table.show(ranking, self.context.locale)
+        self.headline.show(figures, self.context.locale, self.context.case_label)
+        self.table.show(self.ranking, self.context.locale)
         self._redraw_pareto()
-        self.intake.set_clients(ranking)
+        self.intake.set_clients(self.ranking)
         self.refresh_intake()
 
     def _unassigned_total(self, filters: ImportanceFilter) -> int:
@@ -443,7 +561,7 @@ class ImportanceApp(widgets.VBox):
 
     @guarded()
     def _redraw_pareto(self) -> None:
-        self.pareto.show(self.ranking, self.top_n.value)
+        self.pareto.show(self.ranking, self.top_n.value, self.context.locale)
 
     @guarded()
     def refresh_intake(self) -> None:
@@ -454,7 +572,7 @@ class ImportanceApp(widgets.VBox):
         self.intake.show(intake)
 
     def export_bytes(self) -> tuple[str, bytes]:
-        """Return (file name, XLSX content) of the ranking on screen."""
+        """Return (file name, XLSX content) of the ranking on screen: the clients with cases in the selection."""
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
         return f"importancia-{stamp}.xlsx", importance.ranking_xlsx(self.ranking)
 
