@@ -1,11 +1,13 @@
-"""The timed queries, each computed three ways: the package, raw DuckDB SQL and pandas.
+"""The timed queries, each computed four ways: the package, raw DuckDB SQL twice and pandas.
 
 `package` calls the public function as a dashboard does, so it pays the per-call attach
 of the file. `raw` is the floor: the minimal SQL for the same result on one connection
 kept open (to a byte copy of the file, because the package's attach and a kept
-connection cannot hold the same file in one process). `pandas` is what an analyst would
-otherwise do: read the tables into DataFrames with DuckDB's `.df()` on every call, then
-filter, group and sort in pandas.
+connection cannot hold the same file in one process). `raw_per_call` runs the same SQL,
+but each call opens the file with a plain `duckdb.connect(path)` and closes it, as a
+minimal program that must release the file between calls would. `pandas` is what an
+analyst would otherwise do: read the tables into DataFrames with DuckDB's `.df()` on
+every call, then filter, group and sort in pandas.
 """
 
 from __future__ import annotations
@@ -36,12 +38,13 @@ CASE_COLUMNS = (
 
 @dataclass
 class Operation:
-    """One user action and its three implementations (a missing one is None)."""
+    """One user action and its four implementations (a missing one is None)."""
 
     name: str
     label: str
     package: Callable[[], object]
     raw: Callable[[], object] | None
+    raw_per_call: Callable[[], object] | None
     pandas: Callable[[], object] | None
 
 
@@ -60,6 +63,28 @@ class KeptConnection:
             yield self.con
         finally:
             self.con.execute("ROLLBACK")
+
+    transaction = read
+
+
+class PerCallConnection:
+    """A Database look-alike whose `read()` opens the file with `duckdb.connect(path)` and closes it after."""
+
+    def __init__(self, path: str, user: str = "socia"):
+        self.path = path
+        self.user = user
+
+    @contextlib.contextmanager
+    def read(self):
+        con = duckdb.connect(self.path)
+        try:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+            finally:
+                con.execute("ROLLBACK")
+        finally:
+            con.close()
 
     transaction = read
 
@@ -156,13 +181,17 @@ def largest_client(path: str) -> int:
 
 
 def operations(db: ct.Database, raw: duckdb.DuckDBPyConnection, path: str, client_id: int) -> list[Operation]:
-    """Return the benchmarked user actions on `db`, with `raw` as the kept connection for the floor."""
-    def raw_client_page(search: str = ""):
+    """Return the benchmarked user actions on `db`.
+
+    `raw` is the kept connection for the floor. The per-call floor opens `path`, the
+    package's own file, which is free between calls because the package detaches it.
+    """
+    def raw_client_page(con: duckdb.DuckDBPyConnection, search: str = ""):
         where, params = "deleted_at IS NULL", []
         if search:
             where += " AND search_text LIKE ?"
             params.append(f"%{search_key(search)}%")
-        return raw.execute(
+        return con.execute(
             f"""WITH page AS (SELECT {CLIENT_COLUMNS}, count(*) OVER () AS total FROM clients WHERE {where}
                               ORDER BY name COLLATE es, id LIMIT {PAGE})
                 SELECT p.*, coalesce(k.active_cases, 0) AS active_cases,
@@ -175,12 +204,12 @@ def operations(db: ct.Database, raw: duckdb.DuckDBPyConnection, path: str, clien
             params,
         ).df()
 
-    def raw_case_page(where: str, params: list, size: int = PAGE):
+    def raw_case_page(con: duckdb.DuckDBPyConnection, where: str, params: list, size: int = PAGE):
         # The fastest form found for a page and its total, as in cases.search_cases. The
         # filter runs once and keeps only (id, opened_on) per match. A window count over
         # the whole rows was about twice as slow at 1,000,000 cases, because it
         # materialises every column of every match.
-        return raw.execute(
+        return con.execute(
             f"""WITH matching AS MATERIALIZED (SELECT k.id, k.opened_on FROM cases k WHERE {where}),
                      page AS (SELECT id FROM matching ORDER BY opened_on DESC NULLS LAST, id DESC LIMIT {size})
                 SELECT {CASE_COLUMNS}, (SELECT count(*) FROM matching) AS total
@@ -189,35 +218,88 @@ def operations(db: ct.Database, raw: duckdb.DuckDBPyConnection, path: str, clien
             params,
         ).df()
 
+    def both_floors(query: Callable[[duckdb.DuckDBPyConnection], object]):
+        """Return (kept, per call) callables that run `query(con)` for the two floors."""
+        def kept_floor():
+            return query(raw)
+
+        def per_call_floor():
+            # What a minimal program that must release the file between calls does.
+            con = duckdb.connect(path)
+            try:
+                return query(con)
+            finally:
+                con.close()
+
+        return kept_floor, per_call_floor
+
     text = f"%{search_key(FREE_TEXT)}%"
     kept = KeptConnection(raw)
+    per_call = PerCallConnection(path)
     return [
         Operation("client_list", "Client list, first page with counts (list_clients)",
                   lambda: ct.list_clients(db, page_size=PAGE),
-                  raw_client_page, lambda: _pandas_client_page(path)),
+                  *both_floors(lambda con: raw_client_page(con)),
+                  lambda: _pandas_client_page(path)),
         Operation("name_search", f"Client name search «{NAME_SEARCH}» (list_clients)",
                   lambda: ct.list_clients(db, search=NAME_SEARCH, page_size=PAGE),
-                  lambda: raw_client_page(NAME_SEARCH), lambda: _pandas_client_page(path, NAME_SEARCH)),
+                  *both_floors(lambda con: raw_client_page(con, NAME_SEARCH)),
+                  lambda: _pandas_client_page(path, NAME_SEARCH)),
         Operation("client_cases", "Largest client's cases, first page (client_cases)",
                   lambda: ct.client_cases(db, client_id, page_size=CASES_PAGE),
-                  lambda: raw_case_page("k.client_id = ?", [client_id], CASES_PAGE),
+                  *both_floors(lambda con: raw_case_page(con, "k.client_id = ?", [client_id], CASES_PAGE)),
                   lambda: _pandas_case_page(path, client_id=client_id, size=CASES_PAGE)),
         Operation("filter_client_status", "Portfolio filter: client and status (search_cases)",
                   lambda: ct.search_cases(db, ct.CaseFilter(client_ids=[client_id], status="activa")),
-                  lambda: raw_case_page("k.client_id = ? AND k.status = 'activa'", [client_id]),
+                  *both_floors(lambda con: raw_case_page(con, "k.client_id = ? AND k.status = 'activa'",
+                                                            [client_id])),
                   lambda: _pandas_case_page(path, client_id=client_id, status="activa")),
         Operation("filter_text", f"Portfolio filter: free text «{FREE_TEXT}» (search_cases)",
                   lambda: ct.search_cases(db, ct.CaseFilter(text=FREE_TEXT)),
-                  lambda: raw_case_page("k.search_text LIKE ? AND k.status = 'activa'", [text]),
+                  *both_floors(lambda con: raw_case_page(con, "k.search_text LIKE ? AND k.status = 'activa'",
+                                                            [text])),
                   lambda: _pandas_case_page(path, status="activa", text=FREE_TEXT)),
         Operation("portfolio_summary", "Portfolio summary with ABC (portfolio_summary)",
                   lambda: ct.portfolio_summary(db),
-                  lambda: raw.execute(portfolio.SUMMARY_SQL, [portfolio.A_LIMIT, portfolio.B_LIMIT]).df()
-                  if hasattr(portfolio, "SUMMARY_SQL") else portfolio.portfolio_summary(kept),
+                  *both_floors(lambda con: con.execute(portfolio.SUMMARY_SQL,
+                                                       [portfolio.A_LIMIT, portfolio.B_LIMIT]).df()),
                   lambda: _pandas_summary(path)),
         Operation("importance_table", "Importance table with score (importance.importance_table)",
                   lambda: importance.importance_table(db),
-                  # The floor runs the package's own SQL and pandas steps on the kept connection.
+                  # Both floors run the package's own SQL and pandas steps, on the kept
+                  # connection or on a connection opened for the call.
                   lambda: importance.importance_table(kept),
+                  lambda: importance.importance_table(per_call),
                   lambda: _pandas_importance(path)),
     ]
+
+
+def _rows_and_total(result) -> tuple[pd.DataFrame, int | None]:
+    """Split a result into its rows and its total: a page object, a floor frame with `total`, or a frame."""
+    if hasattr(result, "rows") and hasattr(result, "total"):
+        return result.rows.drop(columns=["tax_id_formatted"], errors="ignore"), int(result.total)
+    if "total" in result.columns:
+        total = int(result["total"].iloc[0]) if len(result) else 0
+        return result.drop(columns=["total"]), total
+    if result.index.name is not None:
+        result = result.reset_index()
+    return result, None
+
+
+def check_floors(ops: list[Operation]) -> None:
+    """Raise AssertionError unless both floors return the package's rows, columns and total for every operation.
+
+    The package's formatted tax id is left out, because the floors do not format it.
+    Numbers are compared by value, not by dtype (the floor's counts stay DuckDB's int64
+    or float where the package casts them).
+    """
+    for op in ops:
+        expected_rows, expected_total = _rows_and_total(op.package())
+        for way in ("raw", "raw_per_call"):
+            rows, total = _rows_and_total(getattr(op, way)())
+            context = f"{op.name}: {way} floor differs from the package"
+            assert list(rows.columns) == list(expected_rows.columns), (
+                f"{context} in columns: {list(rows.columns)} != {list(expected_rows.columns)}")
+            assert total == expected_total, f"{context} in total: {total} != {expected_total}"
+            pd.testing.assert_frame_equal(rows.reset_index(drop=True), expected_rows.reset_index(drop=True),
+                                          check_dtype=False, obj=context)
