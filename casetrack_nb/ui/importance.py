@@ -71,7 +71,7 @@ add_messages({
                          "en": "Pareto of active cases by client"},
     "imp.pareto.x": {"es": "N.º en el ranking (pase el mouse por una barra para ver el cliente)",
                      "en": "Ranking no. (hover over a bar to see the client)"},
-    "imp.pareto.y": {"es": "{label} en estado Activa", "en": "Active cases"},
+    "imp.pareto.y": {"es": "En estado Activa", "en": "Active cases"},
     "imp.pareto.cumulative": {"es": "Participación acumulada", "en": "Cumulative share"},
     "imp.pareto.mark": {"es": "80 %", "en": "80 %"},
     "imp.intake.title": {"es": "Ingresos de {label_lower} por mes", "en": "Cases opened per month"},
@@ -125,9 +125,9 @@ CSS = """
 body[data-voila="voila"] div[cell-index]:has(.ct-analyst-only),
 body[data-voila="voila"] div[cell-index]:has(.ct-analyst-only) ~ div[cell-index] { display: none; }
 .ct-kpis { display: flex; flex-wrap: wrap; gap: 10px; margin: 6px 0 10px 0; }
-.ct-kpi { border: 1px solid #d9e2ec; border-radius: 6px; padding: 6px 12px; min-width: 150px; }
+.ct-kpi { border: 1px solid #d9e2ec; border-radius: 6px; padding: 6px 12px; flex: 1 1 0; min-width: 120px; }
 .ct-kpi-value { font-size: 20px; font-weight: 600; }
-.ct-kpi-label { font-size: 12px; color: #52606d; }
+.ct-kpi-label { font-size: 12px; color: #52606d; line-height: 1.3; overflow-wrap: anywhere; }
 .ct-ranking { border-collapse: collapse; font-size: 13px; width: 100%; }
 .ct-ranking th { text-align: left; border-bottom: 2px solid #d9e2ec; padding: 4px 6px; color: #334e68; }
 .ct-ranking td { border-bottom: 1px solid #eef2f7; padding: 3px 6px; vertical-align: top; }
@@ -135,7 +135,7 @@ body[data-voila="voila"] div[cell-index]:has(.ct-analyst-only) ~ div[cell-index]
 .ct-abc-A { color: #1e6b2f; font-weight: 600; }
 .ct-abc-B { color: #8a6d1d; font-weight: 600; }
 .ct-abc-C { color: #52606d; }
-.ct-intro { color: #334e68; margin: 0 0 8px 0; max-width: 70em; }
+.ct-intro { color: #334e68; margin: 0 0 8px 0; max-width: 70em; line-height: 1.4; }
 .ct-weight-label { text-align: right; padding-right: 6px; line-height: 1.2; }
 .ct-weight-share { font-variant-numeric: tabular-nums; padding-left: 6px; }
 a.ct-download { display: inline-block; margin-left: 12px; padding: 4px 12px; border: 1px solid #1d4ed8;
@@ -194,7 +194,7 @@ class ImportanceFilters(widgets.VBox):
         for name in COMPONENTS:
             text = t(f"imp.weight.{name}", label=case_label)
             label = widgets.HTML(f'<div class="ct-weight-label">{esc(text)}</div>',
-                                 layout=widgets.Layout(width="210px"))
+                                 layout=widgets.Layout(width="250px"))
             weight_rows.append(widgets.HBox([label, self.weights[name], self.weight_shares[name]],
                                             layout=widgets.Layout(align_items="center")))
             self.weights[name].observe(lambda _change: self.show_weight_shares(), "value")
@@ -345,7 +345,6 @@ class ParetoChart(widgets.VBox):
         x_scale = bqplot.OrdinalScale()
         y_scale = bqplot.LinearScale(min=0)
         share_scale = bqplot.LinearScale(min=0, max=1)
-        y_label = t("imp.pareto.y", label=case_label)
         self.bar_tip = widgets.HTML()
         self.bar_tip.add_class("ct-pareto-tip")
         self.bars = bqplot.Bars(x=[], y=[], scales={"x": x_scale, "y": y_scale}, colors=["#1d4ed8"],
@@ -360,7 +359,7 @@ class ParetoChart(widgets.VBox):
                                  line_style="dashed", labels=[t("imp.pareto.mark")])
         axes = [
             bqplot.Axis(scale=x_scale, label=t("imp.pareto.x"), label_offset="36px"),
-            bqplot.Axis(scale=y_scale, side="left", label=y_label, label_offset="-45px"),
+            bqplot.Axis(scale=y_scale, side="left", label=t("imp.pareto.y")),
             bqplot.Axis(scale=share_scale, side="right", tick_format=".0%",
                         label=t("imp.pareto.cumulative"), label_offset="50px"),
         ]
