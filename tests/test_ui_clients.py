@@ -7,7 +7,7 @@ import pytest
 
 import casetrack_nb as ct
 from casetrack_nb.ui import ClientsApp, HomeApp
-from casetrack_nb.ui.base import load_context
+from casetrack_nb.ui.base import esc, load_context
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
 
@@ -69,6 +69,12 @@ def test_validation_errors_next_to_fields(admin_db):
 
     # What the user typed stays in the dialog to be corrected.
     assert app.form.fields["email"].value == "no-es-un-correo"
+
+
+def test_save_anyway_button_fits_its_label(admin_db):
+    app = build_app(admin_db)
+    assert app.form.confirm_button.description == "Guardar de todos modos"
+    assert app.form.confirm_button.layout.width == "auto"
 
 
 def test_duplicate_name_needs_confirmation(admin_db):
@@ -163,7 +169,7 @@ def test_delete_client_without_cases(admin_db):
     assert ct.list_clients(admin_db, deleted=True).rows["name"].tolist() == ["Transportes Rápidos"]
 
 
-def test_delete_refused_when_client_has_cases(admin_db):
+def test_delete_refused_at_once_when_client_has_cases(admin_db):
     client = ct.add_client(admin_db, name="Banco Regional")
     ct.add_case(admin_db, case_number="C-100-2023", client_id=client["id"])
     app = build_app(admin_db)
@@ -171,13 +177,38 @@ def test_delete_refused_when_client_has_cases(admin_db):
 
     row.menu_button.click()
     row.delete_button.click()
-    app.confirm.confirm_button.click()
 
+    # The count is known, so the dialog gives the reason without asking first.
     assert app.confirm.is_open
+    assert app.confirm.question.value == ""
     assert "No se puede eliminar «Banco Regional»" in app.confirm.notice.value
     assert "1" in app.confirm.notice.value
     assert app.confirm.confirm_button.layout.display == "none"
+    with pytest.raises(ct.ClientHasCases) as refusal:
+        ct.delete_client(admin_db, client["id"])
+    assert esc(str(refusal.value)) in app.confirm.notice.value
+    app.confirm.cancel_button.click()
+    assert not app.confirm.is_open
     assert names(app) == ["Banco Regional"]
+    assert ct.get_client(admin_db, client["id"])["deleted_at"] is None
+
+
+def test_delete_refused_when_case_added_meanwhile(admin_db, super_db):
+    client = ct.add_client(admin_db, name="Banco Regional")
+    app = build_app(admin_db)
+    row = app.table.rows[0]
+    assert row.count_button.description == "0"
+    ct.add_case(super_db, case_number="C-100-2023", client_id=client["id"])
+
+    row.menu_button.click()
+    row.delete_button.click()
+    assert "¿Eliminar el cliente «Banco Regional»?" in app.confirm.question.value
+    app.confirm.confirm_button.click()
+
+    # The list's count was stale; the package refuses and the dialog shows why.
+    assert app.confirm.is_open
+    assert "No se puede eliminar «Banco Regional»" in app.confirm.notice.value
+    assert app.confirm.confirm_button.layout.display == "none"
     assert ct.get_client(admin_db, client["id"])["deleted_at"] is None
 
 
@@ -199,13 +230,54 @@ def test_count_opens_active_and_inactive_cases(admin_db):
     assert sorted(panel.frame["case_number"]) == ["C-1-2024", "C-2-2024", "C-3-2024"]
     assert "ct-badge-activa" in panel.table.value
     assert "ct-badge-inactiva" in panel.table.value
-    assert f'portafolio.ipynb?cliente={client["id"]}' in panel.link.value
+    assert f'portafolio.ipynb?cliente={client["id"]}&amp;estado=todas"' in panel.link.value
 
     panel.status_filter.value = "activa"
     assert panel.frame["case_number"].tolist() == ["C-1-2024"]
+    assert f'portafolio.ipynb?cliente={client["id"]}&amp;estado=activas"' in panel.link.value
     panel.status_filter.value = "inactiva"
     assert sorted(panel.frame["case_number"]) == ["C-2-2024", "C-3-2024"]
     assert "ct-badge-activa" not in panel.table.value
+    assert f'portafolio.ipynb?cliente={client["id"]}&amp;estado=inactivas"' in panel.link.value
+
+
+def test_cases_panel_opens_above_list(admin_db):
+    client = ct.add_client(admin_db, name="Retail Andino")
+    ct.add_case(admin_db, case_number="C-1-2024", client_id=client["id"], amount="14522010")
+    app = build_app(admin_db)
+    children = list(app.children)
+
+    # The panel area comes before the list, so the panel is in view without scrolling down.
+    assert app.cases_panel in app.panel_area.children
+    assert children.index(app.panel_area) < children.index(app.table)
+    row_named(app, "Retail Andino").count_button.click()
+    assert app.cases_panel.layout.display is None
+    assert '<td class="ct-amount">' in app.cases_panel.table.value
+
+    # Another panel replaces the cases; a count click brings them back and closes it.
+    row = row_named(app, "Retail Andino")
+    row.menu_button.click()
+    row.history_button.click()
+    assert app.cases_panel.layout.display == "none"
+    assert app.cases_panel.client_id is None
+    history = app.side_panel
+    assert history in app.side_area.children
+    row_named(app, "Retail Andino").count_button.click()
+    assert app.side_panel is None
+    assert app.side_area.children == ()
+    assert app.cases_panel.layout.display is None
+    assert app.cases_panel.client_id == client["id"]
+
+
+def test_total_singular_and_plural(admin_db):
+    ct.add_client(admin_db, name="Retail Andino")
+    app = build_app(admin_db)
+    assert app.table.total_label.value == "1 cliente"
+    ct.add_client(admin_db, name="Otro Cliente")
+    app.table.reload()
+    assert app.table.total_label.value == "2 clientes"
+    app.table.search.value = "no existe"
+    assert app.table.total_label.value == "0 clientes"
 
 
 @pytest.mark.parametrize("user", ["analista", "visitante"])
@@ -318,6 +390,43 @@ def test_home_page_links_dashboards(admin_db):
         assert f'href="{notebook}"' in home.cards.value
         assert f'href="{notebook}"' in home.header.nav.value
 
+    # No card for the landing page itself; the header keeps its "Inicio" link.
+    assert 'href="index.ipynb"' not in home.cards.value
+    assert "ui.home" not in home.cards.value
+    assert home.cards.value.count('class="ct-card"') == 3
+    assert '<a href="index.ipynb" class="ct-active" aria-current="page">Inicio</a>' in home.header.nav.value
+
+
+def test_every_header_links_home(admin_db):
+    app = build_app(admin_db)
+    assert '<a href="index.ipynb">Inicio</a>' in app.header.nav.value
+
+
+@pytest.mark.parametrize("preset, label", [
+    ("default", "causas/procesos/casos/expediente"), ("CL", "causas"), ("CO", "procesos"),
+    ("casos", "casos"), ("MX", "expedientes"),
+])
+def test_texts_with_case_label_need_no_agreement(admin_db, super_db, preset, label):
+    ct.set_setting(super_db, "case_label", preset)
+    client = ct.add_client(admin_db, name="Retail Andino")
+    home = HomeApp(load_context(admin_db))
+    app = build_app(admin_db)
+    row = row_named(app, "Retail Andino")
+    row.count_button.click()
+    capitalized = ct.get_settings(admin_db)["case_label"]
+
+    assert f"y ver {label} de cada uno." in home.cards.value
+    assert f"<p>{capitalized} con filtros avanzados" in home.cards.value
+    assert f"en el portafolio: {label}, cuantías" in home.cards.value
+    assert row.count_button.tooltip == f"Ver {label} de «Retail Andino»"
+    assert f"{capitalized} de «Retail Andino»" in app.cases_panel.title.value
+    assert f"Este cliente no tiene {label} con este filtro." in app.cases_panel.table.value
+    # No article or adjective that must agree with the label's gender or number.
+    for text in (home.cards.value, row.count_button.tooltip, app.cases_panel.table.value):
+        for words in (f"las {label}", f"los {label}", "Todas las", f"{label} asociad"):
+            assert words not in text
+    assert app.cases_panel.client_id == client["id"]
+
 
 def test_history_lists_changes_for_admin(admin_db):
     client = ct.add_client(admin_db, name="Forestal Araucanía")
@@ -332,6 +441,29 @@ def test_history_lists_changes_for_admin(admin_db):
     assert [entry["action"] for entry in history.entries] == ["update", "create"]
     assert ("industry", None, "Forestal") in history.entries[0]["changes"]
     assert "admin" in history.body.value
+
+
+def test_history_shows_choice_labels(admin_db, super_db):
+    client = ct.add_client(admin_db, name="Forestal Araucanía", person_type="natural")
+    ct.update_client(admin_db, client["id"], {"status": "no_vigente", "person_type": "juridica"},
+                     expected_version=client["version"])
+    app = build_app(admin_db)
+    row = app.table.rows[0]
+    row.menu_button.click()
+    row.history_button.click()
+    body = app.side_panel.body.value
+
+    assert "<td>Estado</td><td>Vigente</td><td>No vigente</td>" in body
+    assert "<td>Tipo de persona</td><td>Persona natural</td><td>Persona jurídica</td>" in body
+    for code in ("vigente", "no_vigente", "juridica", "natural"):
+        assert f"<td>{code}</td>" not in body
+
+    ct.set_setting(super_db, "language", "en")
+    english = build_app(admin_db)
+    row = english.table.rows[0]
+    row.menu_button.click()
+    row.history_button.click()
+    assert "<td>Status</td><td>Active</td><td>Inactive</td>" in english.side_panel.body.value
     app.close_panel_button.click()
     assert app.side_panel is None
 

@@ -34,9 +34,16 @@ FILTERS = ("all", "activa", "inactiva")
 COLUMNS = ("case_number", "title", "court", "matter", "stage", "status", "opened_on", "closed_on", "amount")
 
 
-def portfolio_url(client_id: int) -> str:
-    """Return the Portafolio dashboard's address filtered by one client, relative to this page."""
-    return "portafolio.ipynb?" + urlencode({"cliente": int(client_id)})
+# The `estado` values the Portafolio page reads, by this panel's status filter.
+PORTFOLIO_STATUS = {"all": "todas", "activa": "activas", "inactiva": "inactivas"}
+
+
+def portfolio_url(client_id: int, status: str = "all") -> str:
+    """Return the Portafolio dashboard's address filtered by one client and status, relative to this page.
+
+    `status` is one of FILTERS, so the Portafolio shows the same cases as this panel.
+    """
+    return "portafolio.ipynb?" + urlencode({"cliente": int(client_id), "estado": PORTFOLIO_STATUS[status]})
 
 
 class ClientCasesPanel(widgets.VBox):
@@ -77,7 +84,7 @@ class ClientCasesPanel(widgets.VBox):
         controls.add_class("ct-gap")
         pager.add_class("ct-gap")
         super().__init__([top, controls, self.notice, self.table, pager],
-                         layout=widgets.Layout(border="1px solid #d9e2ec", padding="8px 12px", margin="12px 0"))
+                         layout=widgets.Layout(border="1px solid #d9e2ec", padding="8px 12px", margin="0 0 8px 0"))
         self.add_class("ct-client-cases")
         self.layout.display = "none"
 
@@ -88,8 +95,6 @@ class ClientCasesPanel(widgets.VBox):
         self.page = 1
         label = self.context.case_label
         self.title.value = f'<h3 class="ct-title">{esc(t("ui.cases.title", label=label, name=name))}</h3>'
-        self.link.value = (f'<a href="{esc(portfolio_url(client_id))}" target="_top">'
-                           f'{esc(t("ui.cases.portfolio_link"))}</a>')
         self.layout.display = None
         if self.status_filter.value != "all":
             self.status_filter.value = "all"  # the observer reloads
@@ -101,6 +106,8 @@ class ClientCasesPanel(widgets.VBox):
         if self.client_id is None:
             return
         self.notice.clear()
+        self.link.value = (f'<a href="{esc(portfolio_url(self.client_id, self.status_filter.value))}" target="_top">'
+                           f'{esc(t("ui.cases.portfolio_link"))}</a>')
         status = None if self.status_filter.value == "all" else self.status_filter.value
         with busy(self.status_filter, self.previous_button, self.next_button):
             result = cases.client_cases(self.context.db, self.client_id, status=status,
@@ -117,7 +124,11 @@ class ClientCasesPanel(widgets.VBox):
         if frame.empty:
             return f'<p class="ct-muted">{esc(t("ui.cases.empty", label=self.context.case_label.lower()))}</p>'
         locale = self.context.locale
-        head = "".join(f"<th>{esc(cases.label(column))}</th>" for column in COLUMNS)
+        head = "".join(
+            f'<th class="ct-amount">{esc(cases.label(column))}</th>' if column == "amount"
+            else f"<th>{esc(cases.label(column))}</th>"
+            for column in COLUMNS
+        )
         body = []
         for row in frame.itertuples(index=False):
             cells = []
@@ -131,6 +142,8 @@ class ClientCasesPanel(widgets.VBox):
                     text = formatting.date(value, locale)
                 elif column == "amount":
                     text = formatting.money(value, row.currency if isinstance(row.currency, str) else None, locale)
+                    cells.append(f'<td class="ct-amount">{esc(text)}</td>')
+                    continue
                 else:
                     text = "" if value is None or value != value else str(value)
                 cells.append(f"<td>{esc(text)}</td>")
@@ -152,7 +165,11 @@ class ClientCasesPanel(widgets.VBox):
         self.page += 1
         self.reload()
 
-    @guarded()
-    def _on_close(self, _button=None) -> None:
+    def hide(self) -> None:
+        """Hide the panel; it stays built so the next count click only reloads it."""
         self.client_id = None
         self.layout.display = "none"
+
+    @guarded()
+    def _on_close(self, _button=None) -> None:
+        self.hide()

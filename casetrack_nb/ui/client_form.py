@@ -62,7 +62,12 @@ FULL_WIDTH = widgets.Layout(width="100%")
 
 
 def set_modal_visible(backdrop: widgets.Box, visible: bool) -> None:
-    """Show or hide a modal; the backdrop class goes too, because its CSS forces `display: flex`."""
+    """Show or hide a modal; the backdrop class goes too, because its CSS forces `display: flex`.
+
+    In Voilà the backdrop's `position: fixed` is relative to the scrolled output panel (an
+    ancestor has `contain: strict`), so it sits at the top of the page, not of the window.
+    Callers focus a control inside the dialog, which makes the browser scroll up to it.
+    """
     if visible:
         backdrop.add_class("ct-modal-backdrop")
         backdrop.layout.display = None
@@ -104,7 +109,9 @@ class ClientForm(widgets.Box):
             self.groups.set_title(index, t(f"ui.form.group.{group}"))
 
         self.save_button = widgets.Button(description=t("ui.form.save"), button_style="primary", icon="check")
-        self.confirm_button = widgets.Button(description=t("ui.form.save_anyway"), button_style="warning")
+        # "auto" width: the fixed default cuts "Guardar de todos modos" short.
+        self.confirm_button = widgets.Button(description=t("ui.form.save_anyway"), button_style="warning",
+                                             layout=widgets.Layout(width="auto", min_width="148px"))
         self.cancel_button = widgets.Button(description=t("ui.form.cancel"))
         self.save_button.on_click(self._on_save)
         self.confirm_button.on_click(self._on_confirm)
@@ -178,6 +185,7 @@ class ClientForm(widgets.Box):
         self.groups.selected_index = None
         self.is_open = True
         set_modal_visible(self, True)
+        self.fields["name"].focus()
 
     def _fill(self, client: dict) -> None:
         for name, control in self.fields.items():
@@ -301,6 +309,18 @@ class ConfirmDialog(widgets.Box):
         self.notice.clear()
         self.is_open = True
         set_modal_visible(self, True)
+        self.cancel_button.focus()
+
+    def refuse(self, *, title: str, message: str) -> None:
+        """Open the dialog on a refusal: the reason in the notice and only "Cancelar" to close it."""
+        self.title.value = f'<h2 class="ct-title">{esc(title)}</h2>'
+        self.question.value = ""
+        self.confirm_button.layout.display = "none"
+        self.on_confirm = None
+        self.notice.error(message)
+        self.is_open = True
+        set_modal_visible(self, True)
+        self.cancel_button.focus()
 
     def hide(self) -> None:
         self.is_open = False

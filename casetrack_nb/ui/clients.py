@@ -42,6 +42,7 @@ add_messages({
     "ui.clients.import": {"es": "Importar", "en": "Import"},
     "ui.clients.page": {"es": "Página {page} de {pages}", "en": "Page {page} of {pages}"},
     "ui.clients.total": {"es": "{total} clientes", "en": "{total} clients"},
+    "ui.clients.total_one": {"es": "1 cliente", "en": "1 client"},
     "ui.clients.previous": {"es": "‹ Anterior", "en": "‹ Previous"},
     "ui.clients.next": {"es": "Siguiente ›", "en": "Next ›"},
     "ui.clients.empty": {"es": "No hay clientes que coincidan con la búsqueda.", "en": "No clients match the search."},
@@ -63,13 +64,18 @@ LOCAL_CSS = f"""
     flex: 1 1 auto; min-width: 0; }}
 .ct-text-cells > div {{ overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }}
 .ct-line {{ border-bottom: 1px solid #eef2f6; padding: 2px 0; }}
-.ct-sort.jupyter-button {{ white-space: normal !important; overflow-wrap: anywhere; height: auto !important; min-height: 28px; line-height: 1.2;
+.ct-sort.jupyter-button {{ white-space: normal !important; overflow-wrap: break-word; height: auto !important; min-height: 28px; line-height: 1.2;
     text-align: left; background: transparent; font-weight: 600; color: #334e68; padding: 2px 4px; }}
 .ct-count.jupyter-button {{ text-decoration: underline; color: #1d4ed8; background: transparent; }}
 .ct-row-menu {{ justify-content: flex-end; gap: 6px; padding: 4px 0 6px 0; background: #f5f7fa; }}
 .ct-field-warning {{ color: #975a16; font-size: 12px; }}
 .ct-cases-table {{ border-collapse: collapse; width: 100%; font-size: 13px; }}
 .ct-cases-table th, .ct-cases-table td {{ text-align: left; padding: 3px 8px; border-bottom: 1px solid #eef2f6; }}
+.ct-cases-table .ct-amount {{ text-align: right; white-space: nowrap; }}
+.ct-history-changes {{ border-collapse: collapse; margin: 4px 0 12px 0; font-size: 13px; }}
+.ct-history-changes th, .ct-history-changes td {{ text-align: left; padding: 3px 12px 3px 0;
+    border-bottom: 1px solid #eef2f6; vertical-align: top; }}
+.ct-history-changes th {{ color: #334e68; }}
 .ct-gap {{ gap: 8px; }}
 </style>
 """
@@ -235,7 +241,8 @@ class ClientTable(widgets.VBox):
             row.close_widgets()
 
         self.empty.value = "" if self.rows else f'<p class="ct-muted">{esc(t("ui.clients.empty"))}</p>'
-        self.total_label.value = esc(t("ui.clients.total", total=result.total))
+        total = t("ui.clients.total_one") if result.total == 1 else t("ui.clients.total", total=result.total)
+        self.total_label.value = esc(total)
         self.page_label.value = esc(t("ui.clients.page", page=result.page, pages=result.pages))
         self.previous_button.disabled = result.page <= 1
         self.next_button.disabled = result.page >= result.pages
@@ -327,9 +334,12 @@ class ClientsApp(widgets.VBox):
             self.trash_button = widgets.Button(description=t("ui.clients.trash"), icon="trash")
             self.trash_button.on_click(self._on_trash)
             toolbar_right.insert(0, self.trash_button)
+        # One panel at a time shows above the list, so it is in view when the user opens it:
+        # a client's cases, or import, trash or history (`side_panel`, closed when replaced).
         self.side_panel: widgets.Widget | None = None
         self.close_panel_button = widgets.Button(description=t("ui.clients.close_panel"), icon="times")
         self.close_panel_button.on_click(self._on_close_panel)
+        self.side_area = widgets.VBox()
         self.panel_area = widgets.VBox(layout=widgets.Layout(margin="0 0 8px 0"))
 
         panels: list[widgets.Widget] = []
@@ -341,10 +351,10 @@ class ClientsApp(widgets.VBox):
             panels.append(failed_panel(error))
         try:
             self.cases_panel = ClientCasesPanel(context)
-            panels.append(self.cases_panel)
+            self.panel_area.children = [self.cases_panel, self.side_area]
         except Exception as error:
             self.cases_panel = None
-            panels.append(failed_panel(error))
+            self.panel_area.children = [failed_panel(error), self.side_area]
 
         left = [self.table.search, self.table.search_button] if self.table else []
         search_box = widgets.HBox([*left, self.refresh_button], layout=widgets.Layout(align_items="center"))
@@ -393,24 +403,30 @@ class ClientsApp(widgets.VBox):
 
     @guarded()
     def _on_count(self, client: dict) -> None:
+        self.hide_panel()
         self.cases_panel.show_client(client["id"], client["name"])
+        # Moving the focus into the panel makes the browser scroll up to it when the
+        # count was clicked far down the list.
+        self.cases_panel.close_button.focus()
 
     def show_panel(self, panel: widgets.Widget) -> None:
-        """Show `panel` above the list in place of the previous one."""
+        """Show `panel` above the list in place of the previous one (or of the client's cases)."""
         self.hide_panel()
+        if self.cases_panel is not None:
+            self.cases_panel.hide()
         self.side_panel = panel
         close_line = widgets.HBox([self.close_panel_button], layout=widgets.Layout(justify_content="flex-end"))
-        self.panel_area.children = [close_line, panel]
-        self.panel_area.layout.border = "1px solid #d9e2ec"
-        self.panel_area.layout.padding = "8px 12px"
+        self.side_area.children = [close_line, panel]
+        self.side_area.layout.border = "1px solid #d9e2ec"
+        self.side_area.layout.padding = "8px 12px"
 
     def hide_panel(self) -> None:
         if self.side_panel is not None:
             self.side_panel.close()
         self.side_panel = None
-        self.panel_area.children = []
-        self.panel_area.layout.border = None
-        self.panel_area.layout.padding = None
+        self.side_area.children = []
+        self.side_area.layout.border = None
+        self.side_area.layout.padding = None
 
     @guarded()
     def _on_close_panel(self, _button=None) -> None:
@@ -435,6 +451,11 @@ class ClientsApp(widgets.VBox):
             self.show_panel(ClientHistory(self.context, client["id"]))
         elif item == "edit":
             self.form.open_edit(clients.get_client(self.context.db, client["id"]))
+        elif item == "delete" and client["total_cases"] > 0:
+            # The list already counts the cases: refuse now, with the package's message, instead
+            # of asking first. NOTE: keep these parameters in step with clients.delete_client.
+            refusal = ClientHasCases(name=client["name"], count=client["total_cases"], label=self.context.case_label)
+            self.confirm.refuse(title=t("ui.confirm.delete_title"), message=str(refusal))
         elif item == "delete":
             self.confirm.ask(
                 title=t("ui.confirm.delete_title"),
@@ -444,7 +465,7 @@ class ClientsApp(widgets.VBox):
             )
 
     def _delete(self, client: dict) -> bool:
-        """Delete the client; return False (message in the dialog) when it still has cases."""
+        """Delete the client; return False (message in the dialog) when it has cases by now."""
         try:
             clients.delete_client(self.context.db, client["id"], expected_version=client["version"])
         except ClientHasCases as refusal:

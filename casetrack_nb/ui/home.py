@@ -1,4 +1,8 @@
-"""The landing page served at the root address: the header and one card per dashboard."""
+"""The landing page served at the root address: the header and one card per dashboard.
+
+The card texts embed the firm's case label ("Causas", "Procesos", "Expedientes" or the
+default "Causas/Procesos/Casos/Expediente"), so no article or adjective agrees with it.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,11 @@ from .base import PAGES, AppContext, Header, esc, failed_panel, load_context, st
 add_messages({
     "ui.home.title": {"es": "casetrack · Inicio", "en": "casetrack · Home"},
     "ui.home.clients": {
-        "es": "Registrar, editar y eliminar clientes, y ver las {label} de cada uno.",
+        "es": "Registrar, editar y eliminar clientes, y ver {label} de cada uno.",
         "en": "Register, edit and delete clients, and see each one's cases ({label}).",
     },
     "ui.home.portfolio": {
-        "es": "Todas las {label} con filtros avanzados (por cliente, tribunal, materia, fechas, cuantía).",
+        "es": "{Label} con filtros avanzados (por cliente, tribunal, materia, fechas, cuantía).",
         "en": "Every case ({label}) with advanced filters (client, court, matter, dates, amount).",
     },
     "ui.home.importance": {
@@ -41,12 +45,15 @@ class HomeApp(widgets.VBox):
     def __init__(self, context: AppContext) -> None:
         self.context = context
         self.header = Header(context, active="home", title=t("ui.home.title"))
-        label = context.case_label.lower()
+        label = context.case_label
         cards = []
         for key, notebook in PAGES:
+            if key == "home":  # the page itself: the header already links to it
+                continue
+            text = t(f"ui.home.{key}", label=label.lower(), Label=label)
             cards.append(
                 f'<a class="ct-card" href="{esc(notebook)}"><h2>{esc(t(f"ui.nav.{key}"))}</h2>'
-                f'<p>{esc(t(f"ui.home.{key}", label=label))}</p></a>'
+                f'<p>{esc(text)}</p></a>'
             )
         self.cards = widgets.HTML(f'<div class="ct-cards">{"".join(cards)}</div>')
         super().__init__([stylesheet(), widgets.HTML(HOME_CSS), self.header, self.cards])
