@@ -85,6 +85,12 @@ _COUNT_LAYOUT = widgets.Layout(width=COUNT_WIDTH)
 _MENU_LAYOUT = widgets.Layout(width=MENU_WIDTH)
 
 
+def _wrappable(label: str) -> str:
+    """Put a zero-width space after each "/" so a label such as "Causas/Procesos/Casos/Expediente"
+    wraps between its words instead of inside one."""
+    return label.replace("/", "/\u200b")
+
+
 def _text(value: object) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
@@ -185,7 +191,7 @@ class ClientTable(widgets.VBox):
         self.header_buttons: dict[str, widgets.Button] = {}
         for key in (*TEXT_COLUMNS, "total_cases"):
             title = context.case_label if key == "total_cases" else t(f"ui.clients.col.{key}")
-            button = widgets.Button(description=title, tooltip=title,
+            button = widgets.Button(description=_wrappable(title), tooltip=title,
                                     layout=_COUNT_LAYOUT if key == "total_cases" else widgets.Layout(width="auto"))
             button.add_class("ct-sort")
             button.on_click(lambda _b, key=key: self.sort_by(key))
@@ -259,7 +265,7 @@ class ClientTable(widgets.VBox):
 
     def _show_sort(self) -> None:
         for key, button in self.header_buttons.items():
-            title = self.context.case_label if key == "total_cases" else t(f"ui.clients.col.{key}")
+            title = _wrappable(self.context.case_label) if key == "total_cases" else t(f"ui.clients.col.{key}")
             arrow = ""
             if key == self.sort:
                 arrow = " ▼" if self.descending else " ▲"
