@@ -118,6 +118,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The username '{value}' is not valid. Use letters, digits, dot, dash or underscore "
         "(at most 64).",
     },
+    "val.score_weights": {
+        "es": "Los pesos del puntaje «{value}» no son válidos. Escriba cuatro números mayores o iguales "
+        "a 0 separados por comas (causas activas, cuantía, ingreso reciente, antigüedad), por ejemplo "
+        "40,30,20,10, con al menos uno mayor que 0.",
+        "en": "The score weights '{value}' are not valid. Give four numbers of 0 or more separated by "
+        "commas (active cases, amount, recent intake, seniority), e.g. 40,30,20,10, at least one above 0.",
+    },
     "val.invalid": {"es": "Hay datos no válidos: {details}", "en": "Some values are not valid: {details}"},
     # Tax ids
     "taxid.country_unknown": {

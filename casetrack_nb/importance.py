@@ -279,7 +279,7 @@ def importance_table(db, filters: ImportanceFilter | None = None, weights=None) 
     """Return the ranking: `client_importance`, one amount column per currency and the score.
 
     The score columns (`score` and the four `*_points`) come from `importance_score`
-    with `weights` (the default `ScoreWeights()` when None).
+    with `weights` (the firm's saved weights, setting `score_weights`, when None).
     """
     from .scoring import importance_score
 

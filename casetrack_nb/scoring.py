@@ -67,6 +67,20 @@ class ScoreWeights:
     seniority: float = 0.1
     rates: Mapping[str, float] | None = field(default=None, compare=False)
 
+    @classmethod
+    def from_setting(cls, text: str, *, rates: Mapping[str, float] | None = None) -> "ScoreWeights":
+        """Build the weights from the firm's `score_weights` setting ('40,30,20,10')."""
+        from .settings import parse_score_weights
+
+        return cls(**parse_score_weights(text), rates=rates)
+
+    @classmethod
+    def for_firm(cls, db) -> "ScoreWeights":
+        """Return the weights the firm saved in its settings."""
+        from .settings import get_settings
+
+        return cls.from_setting(get_settings(db)["score_weights"])
+
     def __post_init__(self) -> None:
         errors = {}
         for name in COMPONENTS:
@@ -114,12 +128,14 @@ def _norm(column: str) -> str:
 def importance_score(db, filters: ImportanceFilter | None = None, weights: ScoreWeights | None = None) -> pd.DataFrame:
     """Return one row per live client with each component (0-1), its points and the score (0-100).
 
+    `weights` defaults to the firm's saved weights (setting `score_weights`).
+
     Indexed by client_id, ordered by score (ties by name). Columns: name, score_rank,
     <component>_norm and <component>_points for the four components, and score, which
     equals the sum of the points columns.
     """
     filters = filters or ImportanceFilter()
-    weights = weights or ScoreWeights()
+    weights = weights or ScoreWeights.for_firm(db)
     shares = weights.shares()
     with db.read() as con:
         filtered, params = filtered_cases_sql(filters, _default_currency(con))

@@ -26,7 +26,25 @@ DEFAULTS = {
     # Babel locale for numbers and dates: es_CL gives 1.234.567 and 31-12-2025.
     "locale": "es_CL",
     "default_currency": "CLP",
+    # Importance score weights, in the order active cases, amount in dispute, recent
+    # intake, seniority; any non-negative numbers, rescaled to add up to 100 %.
+    "score_weights": "40,30,20,10",
 }
+
+SCORE_COMPONENTS = ("active_cases", "amount", "recent_intake", "seniority")
+
+
+def parse_score_weights(text: str) -> dict[str, float]:
+    """Parse '40,30,20,10' (or ';'-separated) into the four weights as shares that add up to 1."""
+    parts = [part.strip() for part in str(text).replace(";", ",").split(",")]
+    try:
+        values = [float(part) for part in parts]
+    except ValueError:
+        values = []
+    if len(values) != len(SCORE_COMPONENTS) or any(not value >= 0 for value in values) or sum(values) <= 0:
+        raise ValidationError({"score_weights": t("val.score_weights", value=text)})
+    total = sum(values)
+    return {name: value / total for name, value in zip(SCORE_COMPONENTS, values)}
 
 
 def load(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -64,6 +82,9 @@ def set_setting(db, key: str, value: str) -> dict[str, str]:
         value = value.upper()
         if value not in COUNTRIES:
             raise ValidationError({key: t("val.choice", field=key, value=value, choices=", ".join(COUNTRIES))})
+    elif key == "score_weights":
+        shares = parse_score_weights(value)
+        value = ",".join(f"{round(share * 100, 2):g}" for share in shares.values())
     elif key == "default_currency":
         from .values import parse_currency
 

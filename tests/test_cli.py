@@ -97,3 +97,15 @@ def test_permission_error_names_the_required_role(db_path):
     assert refused.returncode == 2
     assert "rol: admin" in refused.stderr
     assert "se requiere el rol superadmin." in refused.stderr
+
+
+def test_score_weights_setting(db_path):
+    run("init", db=db_path)
+    run("users", "add", "socia", "--role", "superadmin", db=db_path)
+
+    assert run("settings", "score_weights", "4;3;2;1", db=db_path, user="socia").stdout.strip() == \
+        "score_weights = 40,30,20,10"
+    bad = run("settings", "score_weights", "1,2", db=db_path, user="socia", check=False)
+    assert bad.returncode == 2
+    assert "«1,2»" in bad.stderr
+    assert "cuatro números" in bad.stderr

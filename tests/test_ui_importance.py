@@ -8,6 +8,7 @@ import io
 import re
 
 import openpyxl
+import pytest
 
 import casetrack_nb as ct
 from casetrack_nb.ui.importance import PAGE_SIZE, ImportanceApp
@@ -321,3 +322,27 @@ def test_pareto_ranks_and_hover_name(admin_db):
     app.pareto.bars._handle_custom_msgs(None, {"event": "hover", "point": {"x": "1", "y": 1.0, "index": 0}})
     assert "1. Constructora &lt;Muy&gt; Larga del Pacífico Sur S.A." in app.pareto.bar_tip.value
     assert "Participación acumulada: 100,0 %" in app.pareto.bar_tip.value
+
+
+def test_firm_weights_start_the_sliders_and_superadmin_saves_them(super_db):
+    from casetrack_nb.scoring import ScoreWeights
+
+    ct.set_setting(super_db, "score_weights", "50, 50, 0, 0")
+    app = ImportanceApp(super_db)
+
+    assert app.filters.weights["active_cases"].value == pytest.approx(0.5)
+    assert app.filters.weights["recent_intake"].value == 0
+    assert app.weights_used == ScoreWeights(active_cases=0.5, amount=0.5, recent_intake=0, seniority=0)
+
+    app.filters.weights["seniority"].value = 0.5
+    app.filters.save_weights.click()
+
+    assert "Pesos guardados" in app.notice.value
+    assert ct.get_settings(super_db)["score_weights"] == "33.33,33.33,0,33.33"
+    assert ScoreWeights.for_firm(super_db).shares()["seniority"] == pytest.approx(1 / 3)
+
+
+def test_only_superadmin_gets_the_save_weights_button(admin_db):
+    app = ImportanceApp(admin_db)
+
+    assert app.filters.save_weights is None

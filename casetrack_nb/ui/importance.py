@@ -14,7 +14,8 @@ import bqplot
 import ipywidgets as widgets
 import pandas as pd
 
-from .. import formatting, importance
+from .. import formatting, importance, permissions
+from ..settings import set_setting
 from ..cases import facet_values
 from ..errors import ValidationError
 from ..i18n import add_messages, t
@@ -45,6 +46,11 @@ add_messages({
     "imp.as_of": {"es": "Fecha de corte", "en": "As of"},
     "imp.date_hint": {"es": "dd-mm-aaaa", "en": "dd-mm-yyyy"},
     "imp.weights": {"es": "Pesos del puntaje", "en": "Score weights"},
+    "imp.save_weights": {"es": "Guardar como pesos del estudio", "en": "Save as the firm's weights"},
+    "imp.weights_saved": {
+        "es": "Pesos guardados: desde ahora son los pesos por omisión del estudio.",
+        "en": "Weights saved: they are now the firm's default weights.",
+    },
     "imp.weights.hint": {
         "es": "Cada porcentaje es el peso efectivo: los pesos se reescalan para sumar 100 %.",
         "en": "Each percentage is the effective weight: the weights are rescaled to add up to 100 %.",
@@ -161,7 +167,8 @@ class ImportanceFilters(widgets.VBox):
     mm/dd/yyyy whatever the page's locale.
     """
 
-    def __init__(self, db: Database, *, locale: str = formatting.DEFAULT_LOCALE, case_label: str = "") -> None:
+    def __init__(self, db: Database, *, locale: str = formatting.DEFAULT_LOCALE, case_label: str = "",
+                 weights: ScoreWeights | None = None, can_save_weights: bool = False) -> None:
         self.locale = locale
         layout = widgets.Layout(width="240px", height="90px")
         self.matters = widgets.SelectMultiple(options=facet_values(db, "matter"), description=t("imp.matters"),
@@ -183,7 +190,7 @@ class ImportanceFilters(widgets.VBox):
 
         # The slider's own readout is d3-formatted (always a decimal point), so it is hidden
         # and a Babel-formatted percentage of the rescaled weight stands next to each slider.
-        defaults = ScoreWeights()
+        defaults = weights or ScoreWeights()
         self.weights = {
             name: widgets.FloatSlider(value=getattr(defaults, name), min=0, max=1, step=0.05, readout=False,
                                       layout=widgets.Layout(width="160px"))
@@ -200,6 +207,12 @@ class ImportanceFilters(widgets.VBox):
             self.weights[name].observe(lambda _change: self.show_weight_shares(), "value")
         self.show_weight_shares()
         self.apply = widgets.Button(description=t("imp.apply"), button_style="primary", icon="filter")
+        # Only a superadmin changes firm settings, so only they get the button.
+        self.save_weights = None
+        if can_save_weights:
+            self.save_weights = widgets.Button(description=t("imp.save_weights"), icon="save",
+                                               layout=widgets.Layout(width="260px"))
+            weight_rows.append(self.save_weights)
 
         dates = widgets.VBox([self.opened_from, self.opened_to, self.as_of])
         heading = widgets.HTML(f'<b>{esc(t("imp.weights"))}</b> '
@@ -213,8 +226,9 @@ class ImportanceFilters(widgets.VBox):
 
     @property
     def controls(self) -> list[widgets.Widget]:
-        return [self.matters, self.courts, self.lawyers, self.opened_from, self.opened_to, self.as_of,
-                *self.weights.values(), self.apply]
+        controls = [self.matters, self.courts, self.lawyers, self.opened_from, self.opened_to, self.as_of,
+                    *self.weights.values(), self.apply]
+        return controls + ([self.save_weights] if self.save_weights is not None else [])
 
     def show_weight_shares(self) -> None:
         """Show each weight as its share of the total, the way the score rescales it ('40,0 %')."""
@@ -222,6 +236,10 @@ class ImportanceFilters(widgets.VBox):
         for name, slider in self.weights.items():
             share = formatting.percent(float(slider.value) / total, self.locale) if total > 0 else "—"
             self.weight_shares[name].value = f'<span class="ct-weight-share">{esc(share)}</span>'
+
+    def weights_setting(self) -> str:
+        """Return the sliders as the `score_weights` setting text, in percent ('40,30,20,10')."""
+        return ",".join(f"{round(float(self.weights[name].value) * 100, 2):g}" for name in COMPONENTS)
 
     def current(self) -> tuple[ImportanceFilter, ScoreWeights]:
         """Return the chosen filter and weights; raise ValidationError for a bad or reversed date or all-zero weights."""
@@ -470,20 +488,23 @@ class ImportanceApp(widgets.VBox):
         self.ranking = pd.DataFrame()
         self.figures = pd.Series(dtype=object)
         self.filters_used = ImportanceFilter()
-        self.weights_used = ScoreWeights()
+        self.weights_used = ScoreWeights.from_setting(self.context.settings["score_weights"])
 
         self.header = Header(self.context, active="importance", title=t("imp.title"))
         self.intro = widgets.HTML(f'<p class="ct-intro">{esc(t("imp.intro"))}</p>')
         parts: list[widgets.Widget] = [stylesheet(), widgets.HTML(CSS), self.header, self.intro, self.notice]
         try:
             self.filters = ImportanceFilters(self.context.db, locale=self.context.locale,
-                                             case_label=self.context.case_label)
+                                             case_label=self.context.case_label, weights=self.weights_used,
+                                             can_save_weights=permissions.can(self.context.role, "settings.write"))
         except Exception as error:  # a failed panel must not blank the page
             self.filters = None
             parts.append(failed_panel(error))
         else:
             parts.append(self.filters)
             self.filters.apply.on_click(lambda _button: self.refresh())
+            if self.filters.save_weights is not None:
+                self.filters.save_weights.on_click(lambda _button: self.save_weights())
 
         self.headline = Headline()
         self.table = RankingTable(self.context.case_label)
@@ -523,10 +544,19 @@ class ImportanceApp(widgets.VBox):
         return controls + (self.filters.controls if self.filters is not None else [])
 
     @guarded()
+    def save_weights(self) -> None:
+        """Save the sliders as the firm's default weights (superadmin only) and recompute."""
+        with busy(*self._controls()):
+            saved = set_setting(self.db, "score_weights", self.filters.weights_setting())
+        self.context.settings.update(saved)
+        self.refresh()
+        self.notice.ok(t("imp.weights_saved"))
+
+    @guarded()
     def refresh(self) -> None:
         """Recompute every panel from the current filters and weights."""
         self.notice.clear()
-        filters, weights = self.filters.current() if self.filters is not None else (ImportanceFilter(), ScoreWeights())
+        filters, weights = self.filters.current() if self.filters is not None else (ImportanceFilter(), self.weights_used)
         with busy(*self._controls()):
             ranking = importance.importance_table(self.db, filters, weights)
             figures = importance.portfolio_concentration(self.db, filters)
