@@ -20,7 +20,7 @@ class _XsrfCookieRenderHandler(TornadoVoilaHandler):
     """Voilà's page handler, which also sets the `_xsrf` cookie.
 
     When a tab closes, Voilà's page posts the kernel shutdown with the `_xsrf` value it
-    reads from the cookies, but voila 0.5.13 never sets that cookie, so the server answers
+    reads from the cookies, but voila 0.5.13 never sets that cookie, so the server responds
     403 and the tab's kernel lives on until culled. Reading `xsrf_token` sets the cookie.
     """
 
