@@ -225,3 +225,20 @@ def test_sql_path_matches_python_path_on_generated_file(tmp_path, monkeypatch):
     assert sql[0] == python[0]
     assert sql[1] == python[1]
     assert sql[3][1] > 1_000
+
+
+@pytest.mark.parametrize("dot_rows", [3, 5])
+def test_sql_path_amount_style_matches_python_path(tmp_path, monkeypatch, dot_rows):
+    # Four comma-style amounts against three or five dot-style ones, all of different digits:
+    # the style counted per shape must be the one the reference counts per value.
+    header = ["Rol", "Cuantía"]
+    rows = [[f"A-{number}", f"{number}.{number}41,5{number}"] for number in range(1, 5)]
+    rows += [[f"B-{number}", f"{number}7{number}.2{number}"] for number in range(1, dot_rows + 1)]
+    rows.append(["C-1", "1.234"])
+    sql, python = _both_paths(tmp_path, monkeypatch, header, rows, only_valid=True)
+
+    assert sql[3] == python[3]
+    assert sql[2] == python[2]
+    assert sql[0] == python[0]
+    assert sql[1] == python[1]
+    assert sql[2]

@@ -209,7 +209,8 @@ def read_csv(data: bytes, name: str, *, encoding: str | None = None, separator: 
              path: Path | None = None) -> Table:
     text, used_encoding = decode(data, encoding)
     text = text.lstrip("\ufeff")
-    first_line = text.split("\n", 1)[0].rstrip("\r")
+    end = text.find("\n")
+    first_line = (text if end < 0 else text[:end]).rstrip("\r")
     if not first_line.strip():
         raise ImportFileError("import.no_header", name=name)
     if separator in ("tab", "\\t", "tabulador"):
@@ -224,7 +225,7 @@ def read_csv(data: bytes, name: str, *, encoding: str | None = None, separator: 
     if unwrapped:
         header, header_repaired = unwrapped, True
     elif path is not None and used_encoding in ("utf-8", "utf-8-sig"):
-        table = _read_csv_duckdb(path, text, name, header, encoding=used_encoding, separator=separator)
+        table = _read_csv_duckdb(path, data, name, header, encoding=used_encoding, separator=separator)
         if table is not None:
             return table
     return _build(name, "csv", header, _numbered(records), encoding=used_encoding, separator=separator,
@@ -237,7 +238,7 @@ _BLANK_SQL = (r"^[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\
               r"\x{202f}\x{205f}\x{3000}]*$")
 
 
-def _read_csv_duckdb(path: Path, text: str, name: str, header: list[str], *, encoding: str,
+def _read_csv_duckdb(path: Path, data: bytes, name: str, header: list[str], *, encoding: str,
                      separator: str) -> Table | None:
     """Return a Table whose rows DuckDB's read_csv parses on first use, or None for an unusual file.
 
@@ -246,9 +247,11 @@ def _read_csv_duckdb(path: Path, text: str, name: str, header: list[str], *, enc
     or line breaks inside cells, rows with the wrong number of fields and rows wrapped in
     one quoted cell.
     """
-    if "_x" in text or text.count("\r") != text.count("\r\n"):
+    # `data` is UTF-8, whose multi-byte characters contain no ASCII byte, so counting bytes
+    # gives the text's counts without scanning the decoded text again.
+    if b"_x" in data or data.count(b"\r") != data.count(b"\r\n"):
         return None
-    lines = text.count("\n") + (0 if text.endswith("\n") else 1) - 1
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1) - 1
     headers = _unique_headers(header)
     source = CsvSource(path, separator, len(headers), lines)
     return Table(name, "csv", headers, encoding=encoding, separator=separator, source=source)
