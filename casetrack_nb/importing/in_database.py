@@ -257,29 +257,35 @@ def _link(con, columns: dict, report: ImportReport, resolve) -> bool:
 
 
 def _deduplicate(con, report: ImportReport, columns: dict, linked: bool) -> None:
-    """Create import_staged: the last of the valid rows sharing a case number and court stands for them all."""
+    """Create import_staged: the last of the valid rows sharing a case number and court stands for them all.
+
+    The rows are numbered within each (case number key, court) group of rows without
+    errors, and every row that a later one in its group replaces is left out.
+    """
     _register(con, "import_errors", pd.DataFrame({"row_number": sorted(report.error_rows)}, dtype="int64"))
     court = "v.court" if "court" in columns else "NULL"
-    client = ", l.client_id" if linked else ""
-    join = " LEFT JOIN import_linked l ON l.row_number = v.row_number" if client else ""
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE import_ordered AS SELECT v.*{client}, {court} AS match_court,"
-        " e.row_number IS NULL AND coalesce(v.case_number_key, '') <> '' AS deduplicated"
-        f" FROM import_valid v{join} LEFT JOIN import_errors e ON e.row_number = v.row_number")
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE import_repeats AS SELECT row_number, case_number,"
-        " lag(row_number) OVER w AS earlier, lead(row_number) OVER w AS later FROM import_ordered"
-        " WHERE deduplicated WINDOW w AS (PARTITION BY case_number_key, match_court ORDER BY row_number)")
+        "CREATE OR REPLACE TEMP TABLE import_repeats AS SELECT v.row_number, v.case_number,"
+        " lag(v.row_number) OVER w AS earlier, lead(v.row_number) OVER w AS later FROM import_valid v"
+        " ANTI JOIN import_errors e ON e.row_number = v.row_number WHERE coalesce(v.case_number_key, '') <> ''"
+        f" WINDOW w AS (PARTITION BY v.case_number_key, {court} ORDER BY v.row_number)")
     for number, value, earlier in con.execute(
             "SELECT row_number, case_number, earlier FROM import_repeats WHERE earlier IS NOT NULL"
             " ORDER BY row_number").fetchall():
         report.add(number, columns["case_number"], value, t("import.duplicate_case", value=value, row=earlier),
                    "warning")
-    # An anti join, because NOT IN over a subquery must also handle NULLs and is much slower.
+
+    # The raw text and error columns served the error report, and the later steps need only
+    # the values, so the staged copy of every row leaves them out. The superseded rows go by
+    # an anti join, because NOT IN over a subquery must also handle NULLs and is much slower.
+    kept = [name for name, *_ in con.execute("SELECT * FROM import_valid LIMIT 0").description
+            if not name.endswith(("_raw", "_error"))]
+    client = ", l.client_id" if linked else ""
+    join = " LEFT JOIN import_linked l ON l.row_number = v.row_number" if linked else ""
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE import_staged AS SELECT o.*, CAST(NULL AS INTEGER) AS match_id"
-        " FROM import_ordered o ANTI JOIN (SELECT row_number FROM import_repeats WHERE later IS NOT NULL) r"
-        " ON r.row_number = o.row_number")
+        f"CREATE OR REPLACE TEMP TABLE import_staged AS SELECT {', '.join('v.' + name for name in kept)}{client},"
+        f" {court} AS match_court, CAST(NULL AS INTEGER) AS match_id FROM import_valid v{join}"
+        " ANTI JOIN (SELECT row_number FROM import_repeats WHERE later IS NOT NULL) r ON r.row_number = v.row_number")
 
 
 def _match(con, report: ImportReport, columns: dict) -> None:
