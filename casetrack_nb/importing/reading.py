@@ -258,7 +258,7 @@ def _read_csv_duckdb(path: Path, data: bytes, name: str, header: list[str], *, e
 
 
 def load_raw(con, source: CsvSource, target: str) -> bool:
-    """Read `source` into the temp table `target` (row_number, c0, c1, ...) as _build would; False if unusual.
+    """Read `source` into the temp view `target` (row_number, c0, c1, ...) as _build would; False if unusual.
 
     Cells made only of whitespace become NULL and fully blank rows are left out, as in
     the Python reader. `target` is a fixed identifier chosen by the caller, never user text.
@@ -267,7 +267,9 @@ def load_raw(con, source: CsvSource, target: str) -> bool:
 
     names = [f"c{position}" for position in range(source.width)]
     columns = "{" + ", ".join(f"'{column}': 'VARCHAR'" for column in names) + "}"
-    cells = ", ".join(f"CASE WHEN regexp_matches({column}, ?) THEN NULL ELSE {column} END AS {column}"
+    # A cell starting with a visible ASCII character is not blank, so most cells skip the pattern.
+    cells = ", ".join(f"CASE WHEN ascii({column}) BETWEEN 33 AND 126 THEN {column}"
+                      f" WHEN regexp_matches({column}, ?) THEN NULL ELSE {column} END AS {column}"
                       for column in names)
     filled = " OR ".join(f"{column} IS NOT NULL" for column in names)
     try:
@@ -285,10 +287,12 @@ def load_raw(con, source: CsvSource, target: str) -> bool:
         if usable:
             # The table was filled in file order, so rowid counts the lines. Inside an open
             # transaction DuckDB starts the rowids of a new table at a large offset, not 0.
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT"
-                        f" rowid - (SELECT min(rowid) FROM {target}_all) + 2 AS row_number, *"
-                        f" FROM {target}_all WHERE {filled} ORDER BY rowid")
-        con.execute(f"DROP TABLE {target}_all")
+            # A view numbers the rows without copying them.
+            first = con.execute(f"SELECT min(rowid) FROM {target}_all").fetchone()[0] or 0
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {target} AS SELECT rowid - {int(first)} + 2 AS row_number, *"
+                        f" FROM {target}_all WHERE {filled}")
+        else:
+            con.execute(f"DROP TABLE {target}_all")
     except duckdb.Error:
         return False
     return usable
