@@ -48,17 +48,18 @@ def import_cases(db, table: Table, plan, report: ImportReport, *, default_countr
         fields = [name for name in columns if name not in ("client_tax_id", "client_name")]
 
         bar = progress(total=len(fields), desc="Validando", unit="col") if progress else None
-        selects, joins = ["s.row_number"], []
+        selects, joins, inner = ["s.row_number"], [], ["*"]
         for name in fields:
-            select, join = _validate_field(con, name, columns[name], plan, report)
+            select, join, computed = _validate_field(con, name, columns[name], plan, report)
             selects += select
             joins += join
+            inner += computed
             if bar is not None:
                 bar.update(1)
         if bar is not None:
             bar.close()
         con.execute(f"CREATE OR REPLACE TEMP TABLE import_valid AS SELECT {', '.join(selects)}"
-                    f" FROM import_src s {' '.join(joins)}")
+                    f" FROM (SELECT {', '.join(inner)} FROM import_src) s {' '.join(joins)}")
         for name in fields:
             _report_errors(con, name, columns[name], report)
         _cross_checks(con, fields, columns, report)
@@ -125,7 +126,7 @@ def _distinct(con, name: str, where: str = "") -> list:
                                           f" WHERE {name} IS NOT NULL {where}").fetchall()]
 
 
-def _validate_field(con, name: str, column: str, plan, report: ImportReport) -> tuple[list[str], list[str]]:
+def _validate_field(con, name: str, column: str, plan, report: ImportReport) -> tuple[list[str], list[str], list[str]]:
     """Build the mapping table import_map_<name>; return the SELECT items and joins that apply it.
 
     Each field gives `<name>` (the stored value or NULL) and `<name>_error`. The case
@@ -133,6 +134,7 @@ def _validate_field(con, name: str, column: str, plan, report: ImportReport) -> 
     """
     kind = _TYPES.get(name, "VARCHAR")
     fast, fast_value, fast_key, fast_search, by_value = "false", "NULL", "NULL", "NULL", ""
+    computed: list[str] = []
     outcomes: dict[str | None, tuple] = {}
     if name in DATE_FIELDS:
         present = pd.Series(_distinct(con, name), dtype=object)
@@ -167,6 +169,14 @@ def _validate_field(con, name: str, column: str, plan, report: ImportReport) -> 
         if name == "case_number":
             outcomes = {raw: check(raw) for raw in _distinct(con, name, f"AND NOT {fast}")}
             outcomes[None] = check(None)
+            # Almost every case number is distinct, so its SQL form stays per row. The row
+            # source computes the squeezed text once for the value, key and search key.
+            computed = [f"{squeezed} AS case_number_squeezed"]
+            squeezed = "case_number_squeezed"
+            fast = f"(regexp_full_match({name}, '{_PRINTABLE_ASCII}') AND length({squeezed}) BETWEEN 1 AND {limit})"
+            fast_value = squeezed
+            fast_key = f"regexp_replace(upper({squeezed}), '[^0-9A-Z]', '', 'g')"
+            fast_search = f"lower({squeezed})"
         else:
             # Courts, titles and parties repeat across rows, so the SQL form is computed once
             # per distinct value and joined like the Python results, not once per row.
@@ -203,7 +213,7 @@ def _validate_field(con, name: str, column: str, plan, report: ImportReport) -> 
         selects.append(f"CASE WHEN {fast} THEN {fast_key} ELSE {alias}.number_key END AS case_number_key")
     if name in ("case_number", "title"):
         selects.append(f"CASE WHEN {fast} THEN {fast_search} ELSE {alias}.search END AS {name}_search")
-    return selects, joins
+    return selects, joins, computed
 
 
 def _report_errors(con, name: str, column: str, report: ImportReport) -> None:
