@@ -180,7 +180,7 @@ class Database:
     def _attach_with_retry(self, key: str) -> str:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + self.lock_timeout
-        delay = 0.005
+        delay = 0.002
         attempts = 0
         while True:
             attempts += 1
@@ -192,9 +192,12 @@ class Database:
                 if time.monotonic() >= deadline:
                     log.warning("database %s still locked after %d attempts", self.path, attempts)
                     raise DatabaseBusy(path=str(self.path)) from error
-            # Jittered exponential backoff so that waiting processes do not retry in step.
+            # Jittered exponential backoff so that waiting processes do not retry in step. The
+            # cap stays near the length of one unit of work (a few ms): with a longer wait, a
+            # process that writes in a loop re-takes the lock before the waiter looks again,
+            # and the waiter starves.
             time.sleep(delay * (0.5 + random.random()))
-            delay = min(delay * 2, 0.25)
+            delay = min(delay * 2, 0.02)
 
 
 class _Attachments:

@@ -85,6 +85,7 @@ class VoilaServer:
     """A real Voilà process serving notebooks/ on 127.0.0.1, as `casetrack serve` starts it."""
 
     def __init__(self, db_path: Path, user: str, *, language_env: dict | None = None, extra_args=()):
+        self.db_path = Path(db_path)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "CASETRACK_DB": str(db_path), "CASETRACK_USER": user, **(language_env or {})}

@@ -163,3 +163,26 @@ def test_export_downloads_filtered_rows(new_page, portfolio_server, tmp_path):
     assert set(table["Cliente"]) == {"Pérez y Cía Ltda."}
     assert "Tributario Pérez" in set(table["Carátula"])
     assert "'=cmd() demanda" in set(table["Carátula"])
+
+
+def test_read_only_user_sees_the_rows(new_page, portfolio_server):
+    admin_server, _client_ids = portfolio_server
+    server = VoilaServer(admin_server.db_path, "analista")
+    try:
+        page = open_portfolio(new_page, server)
+        rows = page.locator(".ct-case-row")
+
+        assert page.locator(".ct-result-count").inner_text() == "10 resultados"
+        assert rows.count() == 10
+        # Each row's widget must take up room on the page: a zero-height container lets
+        # the rows overflow on top of one another and of the pager.
+        containers = page.locator(".ct-cells")
+        tops = []
+        for index in range(containers.count()):
+            box = containers.nth(index).bounding_box()
+            assert box is not None and box["height"] > 10, (index, box)
+            tops.append(box["y"])
+        assert all(later - earlier > 10 for earlier, later in zip(tops, tops[1:])), tops
+        assert page.get_by_role("button", name="Desactivar").count() == 0
+    finally:
+        server.stop()

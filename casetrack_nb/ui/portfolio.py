@@ -220,12 +220,15 @@ class CaseTable(widgets.VBox):
         """Lay out one row: the grid takes the remaining width, the actions a fixed column on the right."""
         cells = widgets.HTML(html, layout=widgets.Layout(flex="1 1 0"))
         cells.add_class("ct-cells")
-        if actions is None:
-            return cells
-        actions.layout.width = ACTIONS_WIDTH
-        actions.layout.min_width = ACTIONS_WIDTH
-        actions.add_class("ct-actions")
-        line = widgets.HBox([cells, actions], layout=widgets.Layout(align_items="center"))
+        # The row is always a horizontal box: a zero flex basis inside the vertical list
+        # would give the cells no height at all.
+        children: list[widgets.Widget] = [cells]
+        if actions is not None:
+            actions.layout.width = ACTIONS_WIDTH
+            actions.layout.min_width = ACTIONS_WIDTH
+            actions.add_class("ct-actions")
+            children.append(actions)
+        line = widgets.HBox(children, layout=widgets.Layout(align_items="center"))
         line.add_class("ct-row")
         return line
 
