@@ -12,7 +12,7 @@ from . import backup, demo, settings, users
 from .errors import CasetrackError
 from .importing import command as import_command
 from .i18n import set_language
-from .store import current_username, open_database, resolve_path
+from .store import DEFAULT_PATH, current_username, open_database, resolve_path
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
@@ -91,6 +91,10 @@ def cmd_restore(args) -> int:
 
 def cmd_serve(args) -> int:
     path = resolve_path(args.db)
+    # Only the default database is created with demo data; a path given by the user that
+    # does not exist is more likely a typo than a wish for a demo firm.
+    if not path.exists() and path.resolve() != DEFAULT_PATH.resolve():
+        raise CasetrackError("db.missing", path=str(path))
     if not path.exists():
         print(f"Creando {path} con datos de demostración...")
         db = open_database(path, user=args.user)
@@ -109,7 +113,8 @@ def cmd_serve(args) -> int:
         f"--template={args.template}",
         "--theme=light",
     ]
-    print(f"Tableros en {url}  (usuario: {os.environ.get('CASETRACK_USER') or current_username()}; Ctrl+C para detener)")
+    who = os.environ.get("CASETRACK_USER") or current_username()
+    print(f"Tableros en {url}  (usuario: {who}; PID {os.getpid()}; Ctrl+C o kill {os.getpid()} para detener)")
     sys.stdout.flush()
     # Replace this process with the server, so that stopping this PID stops Voilà and its kernels.
     os.execve(sys.executable, command, env)

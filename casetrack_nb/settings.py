@@ -47,6 +47,16 @@ def parse_score_weights(text: str) -> dict[str, float]:
     return {name: value / total for name, value in zip(SCORE_COMPONENTS, values)}
 
 
+def whole_percentages(shares: dict[str, float]) -> list[int]:
+    """Round shares to whole percentages that add up to 100 (largest remainder first)."""
+    exact = [share * 100 for share in shares.values()]
+    rounded = [int(value) for value in exact]
+    by_remainder = sorted(range(len(exact)), key=lambda i: exact[i] - rounded[i], reverse=True)
+    for index in by_remainder[: 100 - sum(rounded)]:
+        rounded[index] += 1
+    return rounded
+
+
 def load(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Return all settings, defaults filled in."""
     stored = dict(con.execute("SELECT key, value FROM settings").fetchall())
@@ -83,8 +93,8 @@ def set_setting(db, key: str, value: str) -> dict[str, str]:
         if value not in COUNTRIES:
             raise ValidationError({key: t("val.choice", field=key, value=value, choices=", ".join(COUNTRIES))})
     elif key == "score_weights":
-        shares = parse_score_weights(value)
-        value = ",".join(f"{round(share * 100, 2):g}" for share in shares.values())
+        # Whole percentages, so the dashboard's sliders (steps of 1 %) show exactly what is stored.
+        value = ",".join(str(percent) for percent in whole_percentages(parse_score_weights(value)))
     elif key == "default_currency":
         from .values import parse_currency
 

@@ -109,3 +109,13 @@ def test_score_weights_setting(db_path):
     assert bad.returncode == 2
     assert "«1,2»" in bad.stderr
     assert "cuatro números" in bad.stderr
+
+
+def test_serve_refuses_a_mistyped_database(tmp_path):
+    missing = tmp_path / "frima.duckdb"
+
+    result = run("serve", "--port", "1", db=missing, check=False)
+
+    assert result.returncode == 2
+    assert "No existe la base de datos" in result.stderr
+    assert not missing.exists()

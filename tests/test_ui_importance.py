@@ -292,8 +292,10 @@ def test_case_label_in_every_text(admin_db):
 def test_case_label_in_empty_messages(admin_db):
     set_case_label(admin_db, "Procesos")
     app = build_app(admin_db)
-    assert app.status.value.count("procesos") == 2
-    assert "causas" not in app.status.value.lower()
+    assert "Aún no hay registros de procesos." in app.status.value
+    # The only "causas" left is the command's fixed entity name.
+    assert app.status.value.lower().count("causas") == 1
+    assert "casetrack import causas ARCHIVO" in app.status.value
 
     client = ct.add_client(admin_db, name="Solo Inactivos")
     ct.add_case(admin_db, case_number="I-1", client_id=client["id"], status="inactiva")
@@ -338,8 +340,9 @@ def test_firm_weights_start_the_sliders_and_superadmin_saves_them(super_db):
     app.filters.save_weights.click()
 
     assert "Pesos guardados" in app.notice.value
-    assert ct.get_settings(super_db)["score_weights"] == "33.33,33.33,0,33.33"
-    assert ScoreWeights.for_firm(super_db).shares()["seniority"] == pytest.approx(1 / 3)
+    assert ct.get_settings(super_db)["score_weights"] == "34,33,0,33"
+    assert ScoreWeights.for_firm(super_db).shares()["seniority"] == pytest.approx(0.33)
+    assert ImportanceApp(super_db).filters.weights["active_cases"].value == pytest.approx(0.34)
 
 
 def test_only_superadmin_gets_the_save_weights_button(admin_db):

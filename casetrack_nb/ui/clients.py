@@ -46,6 +46,10 @@ add_messages({
     "ui.clients.previous": {"es": "‹ Anterior", "en": "‹ Previous"},
     "ui.clients.next": {"es": "Siguiente ›", "en": "Next ›"},
     "ui.clients.empty": {"es": "No hay clientes que coincidan con la búsqueda.", "en": "No clients match the search."},
+    "ui.clients.none": {
+        "es": "Aún no hay clientes. Agréguelos con «+ Agregar Cliente» o impórtelos con «Importar».",
+        "en": "There are no clients yet. Add them with '+ Add Client' or import them with 'Import'.",
+    },
     "ui.clients.saved": {"es": "Cliente «{name}» guardado.", "en": "Client '{name}' saved."},
     "ui.clients.deleted": {"es": "Cliente «{name}» eliminado.", "en": "Client '{name}' deleted."},
     "ui.clients.refreshed": {"es": "Lista actualizada.", "en": "List refreshed."},
@@ -246,7 +250,8 @@ class ClientTable(widgets.VBox):
         for row in old_rows:
             row.close_widgets()
 
-        self.empty.value = "" if self.rows else f'<p class="ct-muted">{esc(t("ui.clients.empty"))}</p>'
+        empty_key = "ui.clients.empty" if self.search.value.strip() else "ui.clients.none"
+        self.empty.value = "" if self.rows else f'<p class="ct-muted">{esc(t(empty_key))}</p>'
         total = t("ui.clients.total_one") if result.total == 1 else t("ui.clients.total", total=result.total)
         self.total_label.value = esc(total)
         self.page_label.value = esc(t("ui.clients.page", page=result.page, pages=result.pages))

@@ -92,10 +92,10 @@ add_messages({
         "en": "No client has cases in the selection, so the ranking is empty.",
     },
     "imp.empty.none": {
-        "es": "Aún no hay registros de {label_lower}. Agregue clientes en Administración › Clientes y "
-        "registre {label_lower} en Portafolio, o importe los datos; este tablero se llenará solo.",
-        "en": "There are no cases yet. Add clients in Administration › Clients and their cases in "
-        "Portfolio, or import them; this dashboard fills itself.",
+        "es": "Aún no hay registros de {label_lower}. Impórtelos desde una planilla con «Importar» en "
+        "Administración › Clientes (o con «casetrack import causas ARCHIVO»); este tablero se llenará solo.",
+        "en": "There are no cases yet. Import them from a spreadsheet with 'Import' in "
+        "Administration › Clients (or with 'casetrack import causas FILE'); this dashboard fills itself.",
     },
     "imp.empty.filters": {
         "es": "Ningún registro de {label_lower} cumple los filtros elegidos. Quite alguno de los filtros o "
@@ -192,7 +192,7 @@ class ImportanceFilters(widgets.VBox):
         # and a Babel-formatted percentage of the rescaled weight stands next to each slider.
         defaults = weights or ScoreWeights()
         self.weights = {
-            name: widgets.FloatSlider(value=getattr(defaults, name), min=0, max=1, step=0.05, readout=False,
+            name: widgets.FloatSlider(value=getattr(defaults, name), min=0, max=1, step=0.01, readout=False,
                                       layout=widgets.Layout(width="160px"))
             for name in COMPONENTS
         }
