@@ -149,6 +149,24 @@ def test_edit_conflict_keeps_typed_data(admin_db, super_db):
     assert "Viña Los Robles" in app.form.notice.value
     assert app.form.fields["notes"].value == "Contrato renovado"
     assert ct.get_client(admin_db, client["id"])["notes"] is None
+    # The list behind the dialog now holds the newer version.
+    assert app.table.rows[0].client["version"] == 2
+
+
+def test_delete_after_someone_else_saved(admin_db, super_db):
+    client = ct.add_client(admin_db, name="Viña Los Robles")
+    app = build_app(admin_db)
+    ct.update_client(super_db, client["id"], {"phone": "+56 2 2345 6789"}, expected_version=client["version"])
+
+    row = row_named(app, "Viña Los Robles")
+    row.menu_button.click()
+    row.delete_button.click()
+    app.confirm.confirm_button.click()
+
+    assert "cambió después de cargar la lista" in app.confirm.notice.value
+    assert "mientras usted lo editaba" not in app.confirm.notice.value
+    assert ct.get_client(admin_db, client["id"])["deleted_at"] is None
+    assert row_named(app, "Viña Los Robles").client["version"] == 2
 
 
 def test_delete_client_without_cases(admin_db):

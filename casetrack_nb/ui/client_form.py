@@ -8,7 +8,7 @@ from typing import Any, Callable
 import ipywidgets as widgets
 
 from .. import clients
-from ..errors import ConfirmationRequired, ValidationError
+from ..errors import ConfirmationRequired, Conflict, ValidationError
 from ..i18n import add_messages, t
 from ..identifiers import COUNTRIES, KINDS
 from .base import AppContext, Notice, busy, esc, guarded
@@ -87,9 +87,12 @@ class ClientForm(widgets.Box):
     the user typed) on validation errors, warnings to confirm, conflicts and refusals.
     """
 
-    def __init__(self, context: AppContext, *, on_saved: Callable[[dict], None] | None = None) -> None:
+    def __init__(self, context: AppContext, *, on_saved: Callable[[dict], None] | None = None,
+                 on_conflict: Callable[[], None] | None = None) -> None:
         self.context = context
         self.on_saved = on_saved
+        # Called after a conflict, so the list behind the dialog shows the newer version.
+        self.on_conflict = on_conflict
         self.client: dict | None = None
 
         self.title = widgets.HTML()
@@ -256,6 +259,11 @@ class ClientForm(widgets.Box):
             self._show_field_messages(warning.warnings, css="ct-field-warning")
             self.notice.warn(t("ui.form.confirm_warnings"))
             self.confirm_button.layout.display = None
+            return None
+        except Conflict as conflict:
+            self.notice.error(str(conflict))
+            if self.on_conflict is not None:
+                self.on_conflict()
             return None
 
         self.hide()

@@ -9,7 +9,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from .. import clients, permissions
-from ..errors import ClientHasCases
+from ..errors import ClientHasCases, Conflict
 from ..i18n import add_messages, t
 from .base import AppContext, Header, Notice, busy, esc, failed_panel, guarded, load_context, stylesheet
 from .client_cases import ClientCasesPanel
@@ -46,6 +46,12 @@ add_messages({
     "ui.clients.previous": {"es": "‹ Anterior", "en": "‹ Previous"},
     "ui.clients.next": {"es": "Siguiente ›", "en": "Next ›"},
     "ui.clients.empty": {"es": "No hay clientes que coincidan con la búsqueda.", "en": "No clients match the search."},
+    "ui.clients.changed_before_delete": {
+        "es": "«{name}» cambió después de cargar la lista, así que no se eliminó. La lista ya muestra "
+        "la versión actual; revísela y vuelva a intentarlo.",
+        "en": "'{name}' changed after the list was loaded, so it was not deleted. The list now shows "
+        "the current version; check it and try again.",
+    },
     "ui.clients.none": {
         "es": "Aún no hay clientes. Agréguelos con «+ Agregar Cliente» o impórtelos con «Importar».",
         "en": "There are no clients yet. Add them with '+ Add Client' or import them with 'Import'.",
@@ -328,7 +334,7 @@ class ClientsApp(widgets.VBox):
         if self.can_write:
             self.add_button = widgets.Button(description=t("ui.clients.add"), button_style="primary")
             self.add_button.on_click(self._on_add)
-            self.form = ClientForm(context, on_saved=self._on_saved)
+            self.form = ClientForm(context, on_saved=self._on_saved, on_conflict=self._on_conflict)
             self.confirm = ConfirmDialog()
             toolbar_right.append(self.add_button)
         self.refresh_button = widgets.Button(description=t("ui.clients.refresh"), icon="refresh")
@@ -413,6 +419,11 @@ class ClientsApp(widgets.VBox):
         self.table.reload()
 
     @guarded()
+    def _on_conflict(self) -> None:
+        if self.table is not None:
+            self.table.reload()
+
+    @guarded()
     def _on_count(self, client: dict) -> None:
         self.hide_panel()
         self.cases_panel.show_client(client["id"], client["name"])
@@ -481,6 +492,12 @@ class ClientsApp(widgets.VBox):
             clients.delete_client(self.context.db, client["id"], expected_version=client["version"])
         except ClientHasCases as refusal:
             self.confirm.notice.error(str(refusal))
+            return False
+        except Conflict:
+            # Someone saved the client after this list was loaded: show the newer version
+            # instead of deleting what the user has not seen.
+            self.confirm.notice.error(t("ui.clients.changed_before_delete", name=client["name"]))
+            self.table.reload()
             return False
         self.notice.ok(t("ui.clients.deleted", name=client["name"]))
         self.table.reload()
