@@ -201,7 +201,12 @@ def _check_duplicates(
     exclude_id: int | None,
     check_name: bool,
 ) -> dict[str, str]:
-    """Raise DuplicateTaxId for a tax id taken by a live client; return name warnings."""
+    """Raise DuplicateTaxId for a tax id taken by a live client; return warnings to confirm.
+
+    The warnings are a name equivalent to a live client's, and a tax id that belongs to a
+    deleted client (which a superadmin could restore instead of creating a new one).
+    """
+    warnings = {}
     if values.get("tax_id"):
         other = con.execute(
             "SELECT id, name FROM clients WHERE deleted_at IS NULL AND tax_country = ? AND tax_kind = ?"
@@ -213,7 +218,15 @@ def _check_duplicates(
             message = t("client.tax_id_taken", tax_id=shown, other=other[1], other_id=other[0])
             raise DuplicateTaxId(message, other_id=other[0])
 
-    warnings = {}
+        deleted = con.execute(
+            "SELECT id, name FROM clients WHERE deleted_at IS NOT NULL AND tax_country = ? AND tax_kind = ?"
+            " AND tax_id = ? AND id IS DISTINCT FROM ? ORDER BY deleted_at DESC LIMIT 1",
+            [values["tax_country"], values["tax_kind"], values["tax_id"], exclude_id],
+        ).fetchone()
+        if deleted:
+            shown = format_tax_id(values["tax_country"], values["tax_kind"], values["tax_id"])
+            warnings["tax_id"] = t("client.tax_id_deleted", tax_id=shown, other=deleted[1], other_id=deleted[0])
+
     if check_name:
         other = con.execute(
             "SELECT id, name FROM clients WHERE deleted_at IS NULL AND name_key = ? AND id IS DISTINCT FROM ?"
@@ -223,6 +236,14 @@ def _check_duplicates(
         if other:
             warnings["name"] = t("client.possible_duplicate", other=other[1], other_id=other[0])
     return warnings
+
+
+def _merge_warnings(first: Mapping[str, str], second: Mapping[str, str]) -> dict[str, str]:
+    """Join two field -> warning maps, keeping both texts when a field has a warning in each."""
+    merged = dict(first)
+    for field, message in second.items():
+        merged[field] = f"{merged[field]} {message}" if field in merged else message
+    return merged
 
 
 def add_client(db, data: Mapping[str, Any] | None = None, *, confirm: bool = False, source: str | None = None, **fields: Any) -> dict:
@@ -241,7 +262,7 @@ def add_client(db, data: Mapping[str, Any] | None = None, *, confirm: bool = Fal
 
 
 def _insert(con, actor: str, values: dict, warnings: dict, *, confirm: bool, source: str | None) -> dict:
-    warnings = {**warnings, **_check_duplicates(con, values, exclude_id=None, check_name=True)}
+    warnings = _merge_warnings(warnings, _check_duplicates(con, values, exclude_id=None, check_name=True))
     if warnings and not confirm:
         raise ConfirmationRequired(warnings)
 
@@ -307,9 +328,9 @@ def _apply_update(con, actor: str, current: dict, values: dict, warnings: dict, 
     if not tax_changed:
         warnings.pop("tax_id", None)
     name_changed = name_key(merged["name"]) != name_key(current["name"])
-    warnings = {**warnings, **_check_duplicates(
+    warnings = _merge_warnings(warnings, _check_duplicates(
         con, merged if tax_changed else {**merged, "tax_id": None}, exclude_id=current["id"], check_name=name_changed
-    )}
+    ))
     if warnings and not confirm:
         raise ConfirmationRequired(warnings)
 

@@ -168,6 +168,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Tax id {tax_id} already belongs to client '{other}' (id {other_id}). "
         "Open that client instead of creating another.",
     },
+    "client.tax_id_deleted": {
+        "es": "El identificador {tax_id} es del cliente eliminado «{other}» (id {other_id}). Un "
+        "superadministrador puede restaurarlo desde la papelera; confirme solo si es otro cliente.",
+        "en": "Tax id {tax_id} belongs to the deleted client '{other}' (id {other_id}). A superadmin "
+        "can restore it from the trash; confirm only if this is a different client.",
+    },
     "client.possible_duplicate": {
         "es": "Ya existe un cliente con un nombre equivalente: «{other}» (id {other_id}). "
         "Confirme si de todos modos es un cliente distinto.",

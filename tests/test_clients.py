@@ -172,11 +172,16 @@ def test_same_tax_id_as_live_client_rejected_naming_it(admin_db):
     assert "76.123.456-0" in caught.value.errors["tax_id"]
 
 
-def test_tax_id_of_deleted_client_can_be_reused(admin_db):
+def test_tax_id_of_deleted_client_warns_then_reuses(admin_db):
     first = ct.add_client(admin_db, name="Antigua", tax_id="76.123.456-0")
     ct.delete_client(admin_db, first["id"])
 
-    second = ct.add_client(admin_db, name="Nueva", tax_id="76.123.456-0")
+    with pytest.raises(ct.ConfirmationRequired) as caught:
+        ct.add_client(admin_db, name="Nueva", tax_id="76.123.456-0")
+    assert "cliente eliminado «Antigua»" in caught.value.warnings["tax_id"]
+    assert "restaurarlo" in caught.value.warnings["tax_id"]
+
+    second = ct.add_client(admin_db, name="Nueva", tax_id="76.123.456-0", confirm=True)
 
     assert second["tax_id"] == "761234560"
 

@@ -140,8 +140,12 @@ def test_trash_restores_and_explains_duplicate(super_db, client):
     trash = TrashPanel(load_context(super_db), on_restored=lambda record: restored_names.append(record["name"]))
     assert list(trash.restore_buttons) == [client["id"]]
 
-    # While it is in the trash, another live client takes the same RUT.
-    taker = ct.add_client(super_db, {"name": "Otra Empresa", "tax_country": "CL", "tax_id": "76086428-5"})
+    # While it is in the trash, another live client takes the same RUT (after confirming
+    # the warning that a deleted client has it).
+    with pytest.raises(ct.ConfirmationRequired):
+        ct.add_client(super_db, {"name": "Otra Empresa", "tax_country": "CL", "tax_id": "76086428-5"})
+    taker = ct.add_client(super_db, {"name": "Otra Empresa", "tax_country": "CL", "tax_id": "76086428-5"},
+                          confirm=True)
     before = counts(super_db.path)
     trash.restore_buttons[client["id"]].click()
     assert "No se puede restaurar «Constructora Andes S.A.»" in trash.notice.value
