@@ -35,6 +35,8 @@ def test_panel_previews_maps_and_imports(admin_db):
     assert "Compañía Minera Ñuble S.A." in panel.preview.value
     assert "&lt;b&gt;Uno&lt;/b&gt;" in panel.preview.value
     assert "<b>Uno</b>" not in panel.preview.value
+    # The blank CUIT and city of the second row show as empty cells, not as "nan".
+    assert "nan" not in panel.preview.value.lower()
     assert panel.dropdowns["Razón social"].value == "name"
     assert panel.dropdowns["CUIT"].value == "tax_id"
 

@@ -9,6 +9,7 @@ import ipywidgets as widgets
 from ..i18n import add_messages, t
 from ..importing import ImportReport, Table, field_label, fields_for, plan_for, read_table
 from ..importing.service import Plan, import_table
+from ..values import is_missing
 from .base import AppContext, Notice, busy, esc, guarded
 
 add_messages({
@@ -146,7 +147,7 @@ class ImportPanel(widgets.VBox):
         head = "".join(f"<th>{esc(header)}</th>" for header in self.table.headers)
         rows = []
         for _, record in self.table.frame.head(PREVIEW_ROWS).iterrows():
-            cells = "".join(f"<td>{esc('' if value is None else str(value))}</td>" for value in record.tolist())
+            cells = "".join(f"<td>{esc('' if is_missing(value) else str(value))}</td>" for value in record.tolist())
             rows.append(f"<tr>{cells}</tr>")
         return (f'<div style="overflow-x:auto"><table class="ct-preview"><thead><tr>{head}</tr></thead>'
                 f'<tbody>{"".join(rows)}</tbody></table></div>')
