@@ -195,7 +195,7 @@ class Voila:
             except OSError:
                 time.sleep(0.3)
         self.stop()
-        raise RuntimeError("voila did not answer on 127.0.0.1 within 60 s")
+        raise RuntimeError("voila did not respond on 127.0.0.1 within 60 s")
 
     def page_url(self, notebook: str) -> str:
         return f"{self.url}/voila/render/{notebook}"

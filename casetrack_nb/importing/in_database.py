@@ -192,7 +192,12 @@ def _validate_field(con, name: str, column: str, plan, report: ImportReport) -> 
 
     rows = []
     for raw, (value, error, _warning) in outcomes.items():
-        text = None if value is None else (value.isoformat() if hasattr(value, "isoformat") else str(value))
+        if value is None:
+            text = None
+        elif hasattr(value, "isoformat"):
+            text = value.isoformat()
+        else:
+            text = str(value)
         key = case_number_key(value) if name == "case_number" and value else None
         search = quick_search_key(value) if name in ("case_number", "title") and value else None
         rows.append((raw, text, error, key, search))
