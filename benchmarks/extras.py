@@ -7,16 +7,13 @@ exist yet, so that the report always says what was and was not measured.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from casetrack_nb.server import LocalServer
 
 from . import datasets
 
@@ -155,12 +152,6 @@ def import_section(names: list[str], work: Path, log) -> str:
 
 # --- Dashboards in Chromium and kernel memory ---------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _empty_notebook() -> dict:
     """A dashboard-shaped notebook that shows one widget and touches no database."""
     def cell(kind, source):
@@ -170,61 +161,6 @@ def _empty_notebook() -> dict:
             "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
             "cells": [cell("markdown", "# Vacío"), cell("code", "import ipywidgets\n\nw = ipywidgets.HTML('Listo')"),
                       cell("code", "w")]}
-
-
-class Voila:
-    """A Voilà process on 127.0.0.1 serving `root`, started as tests/conftest.py starts it."""
-
-    def __init__(self, root: Path, db_path: Path, user: str = "socia", extra_args=()):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "CASETRACK_DB": str(db_path), "CASETRACK_USER": user}
-        env.pop("JUPYTERHUB_USER", None)
-        self.log = open(root / f"voila-{self.port}.log", "w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "voila", str(root), "--no-browser", f"--port={self.port}",
-             "--Voila.ip=127.0.0.1", "--show_tracebacks=False", *extra_args],
-            env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=str(ROOT))
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"voila exited with {self.process.returncode}; see {self.log.name}")
-            try:
-                urllib.request.urlopen(self.url + "/", timeout=2)
-                return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("voila did not respond on 127.0.0.1 within 60 s")
-
-    def page_url(self, notebook: str) -> str:
-        return f"{self.url}/voila/render/{notebook}"
-
-    def kernel_pids(self) -> set[int]:
-        """Return the PIDs of this server's kernel processes, read from /proc."""
-        pids = set()
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = (entry / "stat").read_text()
-                cmdline = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            parent = int(stat.rsplit(")", 1)[1].split()[1])
-            if parent == self.process.pid and b"ipykernel" in cmdline:
-                pids.add(int(entry.name))
-        return pids
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
 
 
 def rss_mb(pid: int) -> float | None:
@@ -291,7 +227,7 @@ def dashboard_section(names: list[str], work: Path, repeat: int, skip: set[str],
             try:
                 for size_name in sizes:
                     db_path, _ = datasets.ensure_database(datasets.SIZES[size_name], work)
-                    server = Voila(root, db_path)
+                    server = LocalServer(root, db_path, "socia")
                     try:
                         if "browser" not in skip and "clientes.ipynb" in present:
                             log(f"  {size_name}: first render, clientes vs empty notebook")
@@ -327,7 +263,7 @@ def dashboard_section(names: list[str], work: Path, repeat: int, skip: set[str],
     return "\n".join(lines)
 
 
-def _time_first_render(browser, server: Voila, repeat: int) -> dict[str, float]:
+def _time_first_render(browser, server: LocalServer, repeat: int) -> dict[str, float]:
     samples = {"empty": [], "clientes": []}
     _open_until_visible(browser, server.page_url(EMPTY), EMPTY_SELECTOR)  # warm-up, not timed
     for round_number in range(repeat):
@@ -341,7 +277,7 @@ def _time_first_render(browser, server: Voila, repeat: int) -> dict[str, float]:
     return {which: statistics.median(values) for which, values in samples.items()}
 
 
-def _kernel_memory(browser, server: Voila, present: list[str]) -> dict[str, float | None]:
+def _kernel_memory(browser, server: LocalServer, present: list[str]) -> dict[str, float | None]:
     """Open each dashboard in its own page and read its kernel's RSS while the page is open."""
     found = {}
     for name in [EMPTY, *present]:

@@ -8,6 +8,14 @@ Run it like Voilà itself: `python -m casetrack_nb.server notebooks/ --port=8866
 from __future__ import annotations
 
 import inspect
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
 
 from jupyter_server.utils import url_path_join
 from tornado.web import RedirectHandler
@@ -51,6 +59,79 @@ class CasetrackVoila(Voila):
         target = url_path_join(self.server_url, "voila/render", self.landing_page)
         # Tornado uses the first matching rule, so this one wins over Voilà's tree at "/".
         return [(self.server_url, RedirectHandler, {"url": target, "permanent": False}), *handlers]
+
+
+
+class LocalServer:
+    """A dashboard server process on a free 127.0.0.1 port, as the tests and the benchmark start it.
+
+    Serves `root` for the database `db_path` acting as `user`, waits until it responds,
+    and stops it (with its kernels) on `stop()`.
+    """
+
+    def __init__(self, root: Path, db_path: Path, user: str, *, extra_args=(), env: dict | None = None,
+                 timeout: float = 60) -> None:
+        self.root = Path(root)
+        self.db_path = Path(db_path)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        environment = {**os.environ, "CASETRACK_DB": str(db_path), "CASETRACK_USER": user, **(env or {})}
+        environment.pop("JUPYTERHUB_USER", None)
+        self.log = tempfile.NamedTemporaryFile("w", prefix=f"voila-{self.port}-", suffix=".log", delete=False)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "casetrack_nb.server", str(self.root), "--no-browser", f"--port={self.port}",
+             "--Voila.ip=127.0.0.1", "--show_tracebacks=False", *extra_args],
+            env=environment, stdout=self.log, stderr=subprocess.STDOUT, cwd=str(self.root),
+        )
+
+        # Poll the file tree: "/" redirects to the landing page, which would start a kernel.
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"voila exited with {self.process.returncode}; see {self.log.name}")
+            try:
+                urllib.request.urlopen(self.url + "/voila/tree", timeout=2)
+                return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"voila did not respond on 127.0.0.1 within {timeout:g} s; see {self.log.name}")
+
+    def page_url(self, notebook: str, query: str = "") -> str:
+        return f"{self.url}/voila/render/{notebook}{query}"
+
+    def kernel_pids(self) -> set[int]:
+        """Return the PIDs of this server's kernel processes, read from /proc (Linux)."""
+        pids = set()
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+                command = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            if parent == self.process.pid and b"ipykernel" in command:
+                pids.add(int(entry.name))
+        return pids
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+def free_port() -> int:
+    """Return a TCP port that is free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 main = CasetrackVoila.launch_instance

@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -17,6 +10,7 @@ import pytest
 import casetrack_nb as ct
 from casetrack_nb import demo
 from casetrack_nb.i18n import set_language
+from casetrack_nb.server import LocalServer
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -75,51 +69,11 @@ def demo_db(tmp_path):
     return db
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class VoilaServer:
+class VoilaServer(LocalServer):
     """A real Voilà process serving notebooks/ on 127.0.0.1, as `casetrack serve` starts it."""
 
     def __init__(self, db_path: Path, user: str, *, language_env: dict | None = None, extra_args=()):
-        self.db_path = Path(db_path)
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "CASETRACK_DB": str(db_path), "CASETRACK_USER": user, **(language_env or {})}
-        env.pop("JUPYTERHUB_USER", None)
-        self.log = tempfile.NamedTemporaryFile("w", prefix=f"voila-{self.port}-", suffix=".log", delete=False)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "casetrack_nb.server", str(NOTEBOOKS), "--no-browser", f"--port={self.port}",
-             "--Voila.ip=127.0.0.1", "--show_tracebacks=False", *extra_args],
-            env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=str(ROOT),
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"voila exited with {self.process.returncode}; see {self.log.name}")
-            try:
-                urllib.request.urlopen(self.url + "/voila/tree", timeout=2)  # "/" would run index.ipynb
-                return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("voila did not respond on 127.0.0.1 within 60 s")
-
-    def page_url(self, notebook: str, query: str = "") -> str:
-        return f"{self.url}/voila/render/{notebook}{query}"
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
+        super().__init__(NOTEBOOKS, db_path, user, extra_args=extra_args, env=language_env)
 
 
 @pytest.fixture

@@ -22,7 +22,8 @@ import nbformat
 import pytest
 
 from casetrack_nb import cli
-from conftest import NOTEBOOKS, ROOT, free_port, make_users
+from casetrack_nb.server import free_port
+from conftest import NOTEBOOKS, ROOT, make_users
 
 
 def get(server, path: str) -> tuple[int, bytes, dict]:
