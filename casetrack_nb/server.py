@@ -1,8 +1,11 @@
-"""The dashboard server: Voilà, plus a redirect from the root address to the landing page.
+"""The dashboard server: Voilà with two changes, and a helper that runs it on loopback.
 
-Voilà 0.5 serving a folder responds to `/` with its file tree and has no option to open a
-notebook there instead, so this subclass puts one redirect in front of its handlers.
+- Voilà 0.5 serving a folder responds to `/` with its file tree and has no option to open
+  a notebook there instead, so this subclass puts one redirect in front of its handlers.
+- Its page handler sets the `_xsrf` cookie, so a closed tab's kernel is shut down.
+
 Run it like Voilà itself: `python -m casetrack_nb.server notebooks/ --port=8866 ...`.
+`LocalServer` starts it on a free 127.0.0.1 port for the tests and the benchmark.
 """
 
 from __future__ import annotations
