@@ -1,7 +1,7 @@
 """The parts of the benchmark beyond queries: CSV import, dashboards in Chromium, kernel memory.
 
 Each part reports itself as missing (with the reason) when what it measures does not
-exist yet, so that the report always says what was and was not measured.
+exist yet, so that the report always states what was and was not measured.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-# What counts as "widgets visible" per dashboard: its first data row or, failing that, any widget.
+# CSS selector that marks "widgets visible" per dashboard: its first data row or, failing that, any widget.
 DASHBOARDS = {
     "clientes.ipynb": ".ct-row .ct-text-cells",
     "portafolio.ipynb": ".jupyter-widgets",
@@ -153,7 +153,7 @@ def import_section(names: list[str], work: Path, log) -> str:
 # --- Dashboards in Chromium and kernel memory ---------------------------------------------
 
 def _empty_notebook() -> dict:
-    """A dashboard-shaped notebook that shows one widget and touches no database."""
+    """Return a dashboard-shaped notebook that shows one widget and touches no database."""
     def cell(kind, source):
         base = {"cell_type": kind, "metadata": {}, "source": source}
         return {**base, "execution_count": None, "outputs": []} if kind == "code" else base

@@ -91,7 +91,7 @@ def cmd_restore(args) -> int:
 
 def cmd_serve(args) -> int:
     path = resolve_path(args.db)
-    # Only the default database is created with demo data; a path given by the user that
+    # Only the default database is created with demo data. A path given by the user that
     # does not exist is more likely a typo than a wish for a demo firm.
     if not path.exists() and path.resolve() != DEFAULT_PATH.resolve():
         raise CasetrackError("db.missing", path=str(path))

@@ -300,7 +300,7 @@ def update_client(
     source: str | None = None,
     **fields: Any,
 ) -> dict:
-    """Apply `changes` to a client if nobody saved it since `expected_version`.
+    """Apply `changes` to a client unless someone saved it after `expected_version`.
 
     Raises Conflict (naming who saved and when) when the stored version differs.
     """

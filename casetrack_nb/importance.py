@@ -146,6 +146,12 @@ def filtered_cases_sql(filters: ImportanceFilter, default_currency: str) -> tupl
 
 
 # Per-client counts over `filtered`; parameters: the three window bounds, as in `windows()`.
+# The intake and date columns that the client and the group rankings both select from `ranked`.
+INTAKE_COLUMNS = """opened_last_12m, opened_prior_12m, opened_last_12m - opened_prior_12m AS intake_change,
+    CASE WHEN opened_prior_12m > 0
+         THEN (opened_last_12m - opened_prior_12m) / opened_prior_12m END AS intake_change_ratio,
+    first_opened_on, last_opened_on, active_without_amount"""
+
 PER_CLIENT_CTE = """per_client AS (
     SELECT c.id AS client_id, c.name, c.client_group, c.client_since,
            count(f.id) FILTER (f.status = 'activa') AS active_cases,
@@ -222,10 +228,7 @@ def client_importance(db, filters: ImportanceFilter | None = None) -> pd.DataFra
             WITH {filtered}, {per_client}, {RANKED_CTE}
             SELECT client_id, name, client_group, active_cases, inactive_cases, total_cases,
                    {RANKED_COLUMNS},
-                   opened_last_12m, opened_prior_12m, opened_last_12m - opened_prior_12m AS intake_change,
-                   CASE WHEN opened_prior_12m > 0
-                        THEN (opened_last_12m - opened_prior_12m) / opened_prior_12m END AS intake_change_ratio,
-                   first_opened_on, last_opened_on, active_without_amount
+                   {INTAKE_COLUMNS}
             FROM ranked
             ORDER BY rank
         """
@@ -344,10 +347,7 @@ def group_importance(db, filters: ImportanceFilter | None = None) -> pd.DataFram
             {ranked}
             SELECT group_key, group_name, is_group, clients, active_cases, inactive_cases, total_cases,
                    {RANKED_COLUMNS},
-                   opened_last_12m, opened_prior_12m, opened_last_12m - opened_prior_12m AS intake_change,
-                   CASE WHEN opened_prior_12m > 0
-                        THEN (opened_last_12m - opened_prior_12m) / opened_prior_12m END AS intake_change_ratio,
-                   first_opened_on, last_opened_on, active_without_amount
+                   {INTAKE_COLUMNS}
             FROM ranked
             ORDER BY rank
         """

@@ -222,7 +222,7 @@ class _Attachments:
                 self._aliases[key] = (alias, users + 1)
                 return alias
             if self._instance is None:
-                # DuckDB's allocator keeps freed memory until its next allocation; in a
+                # DuckDB's allocator keeps freed memory until its next allocation, so in a
                 # kernel that waits for the user, a big sort or DISTINCT left tens of MB
                 # resident. Background threads hand freed pages back to the system.
                 self._instance = duckdb.connect(

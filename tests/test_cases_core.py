@@ -73,8 +73,10 @@ def test_link_unlink_and_status_are_audited(admin_db, client):
     reopened = ct.set_case_status(admin_db, case["id"], "activa")
     unlinked = ct.link_case(admin_db, case["id"], None)
 
-    assert closed["status"] == "inactiva" and closed["closed_on"] == dt.date(2025, 1, 31)
-    assert reopened["status"] == "activa" and reopened["closed_on"] is None
+    assert closed["status"] == "inactiva"
+    assert closed["closed_on"] == dt.date(2025, 1, 31)
+    assert reopened["status"] == "activa"
+    assert reopened["closed_on"] is None
     assert unlinked["client_id"] is None
     actions = list(ct.audit.history(admin_db, entity="case", entity_id=case["id"])["action"])
     assert actions == ["unlink", "reactivate", "deactivate", "link", "create"]

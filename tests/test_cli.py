@@ -39,7 +39,8 @@ def test_first_superadmin_then_roles(db_path):
     run("users", "add", "pedro", "--role", "usuario", db=db_path, user="socia")
     run("users", "set-role", "pedro", "--role", "admin", db=db_path, user="socia")
     listing = run("users", "list", db=db_path).stdout
-    assert "pedro" in listing and "admin" in listing
+    assert "pedro" in listing
+    assert "admin" in listing
 
     last = run("users", "set-role", "socia", "--role", "usuario", db=db_path, user="socia", check=False)
     assert last.returncode == 2
@@ -53,7 +54,8 @@ def test_settings_read_and_change(db_path):
     assert run("settings", "case_label", db=db_path).stdout.strip() == "Causas/Procesos/Casos/Expediente"
     assert run("settings", "case_label", "CO", db=db_path, user="socia").stdout.strip() == "case_label = Procesos"
     bad = run("settings", "language", "fr", db=db_path, user="socia", check=False)
-    assert bad.returncode == 2 and "fr" in bad.stderr
+    assert bad.returncode == 2
+    assert "fr" in bad.stderr
 
 
 def test_demo_of_given_size(db_path):

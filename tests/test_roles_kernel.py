@@ -193,7 +193,7 @@ def test_new_database_has_no_administrator(tmp_path):
     assert first.returncode == 0, first.stderr
     assert "Usuario creado: dueña (superadmin)" in first.stdout
 
-    # Once a superadmin exists, nobody else can bootstrap another one.
+    # Once a superadmin exists, no other user can bootstrap another one.
     second = casetrack("users", "add", "otro", "--role", "superadmin", db=path, user="cualquiera")
     assert second.returncode == 2
     assert "no tiene permiso" in second.stderr

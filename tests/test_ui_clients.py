@@ -149,7 +149,7 @@ def test_edit_conflict_keeps_typed_data(admin_db, super_db):
     assert "Viña Los Robles" in app.form.notice.value
     assert app.form.fields["notes"].value == "Contrato renovado"
     assert ct.get_client(admin_db, client["id"])["notes"] is None
-    # The list behind the dialog now holds the newer version.
+    # The list behind the dialog now shows the newer version.
     assert app.table.rows[0].client["version"] == 2
 
 

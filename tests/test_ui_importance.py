@@ -326,7 +326,7 @@ def test_pareto_ranks_and_hover_name(admin_db):
     assert "Participación acumulada: 100,0 %" in app.pareto.bar_tip.value
 
 
-def test_firm_weights_start_the_sliders_and_superadmin_saves_them(super_db):
+def test_firm_weights_saved_and_reloaded(super_db):
     from casetrack_nb.scoring import ScoreWeights
 
     ct.set_setting(super_db, "score_weights", "50, 50, 0, 0")

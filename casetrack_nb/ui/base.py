@@ -171,6 +171,22 @@ def busy(*controls: widgets.Widget) -> Iterator[None]:
                 control.description = description
 
 
+class PagerMixin:
+    """Previous and next page callbacks for a component with a `page`, a `notice` and `reload()`."""
+
+    page: int
+
+    @guarded()
+    def _on_previous(self, _button=None) -> None:
+        self.page = max(1, self.page - 1)
+        self.reload()
+
+    @guarded()
+    def _on_next(self, _button=None) -> None:
+        self.page += 1
+        self.reload()
+
+
 class Header(widgets.VBox):
     """The header every dashboard carries: navigation, page title and who is signed in."""
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from .. import cases, formatting
 from ..i18n import add_messages, t
-from .base import AppContext, Notice, busy, esc, guarded
+from .base import AppContext, Notice, PagerMixin, busy, esc, guarded
 
 add_messages({
     "ui.cases.title": {"es": "{label} de «{name}»", "en": "{label} of '{name}'"},
@@ -46,7 +46,7 @@ def portfolio_url(client_id: int, status: str = "all") -> str:
     return "portafolio.ipynb?" + urlencode({"cliente": int(client_id), "estado": PORTFOLIO_STATUS[status]})
 
 
-class ClientCasesPanel(widgets.VBox):
+class ClientCasesPanel(PagerMixin, widgets.VBox):
     """A client's active and inactive cases with a status filter, paged in DuckDB."""
 
     page_size = 50
@@ -153,16 +153,6 @@ class ClientCasesPanel(widgets.VBox):
 
     def _on_filter(self, _change) -> None:
         self.page = 1
-        self.reload()
-
-    @guarded()
-    def _on_previous(self, _button=None) -> None:
-        self.page = max(1, self.page - 1)
-        self.reload()
-
-    @guarded()
-    def _on_next(self, _button=None) -> None:
-        self.page += 1
         self.reload()
 
     def hide(self) -> None:

@@ -11,7 +11,7 @@ import pandas as pd
 from .. import clients, permissions
 from ..errors import ClientHasCases, Conflict
 from ..i18n import add_messages, t
-from .base import AppContext, Header, Notice, busy, esc, failed_panel, guarded, load_context, stylesheet
+from .base import AppContext, Header, Notice, PagerMixin, busy, esc, failed_panel, guarded, load_context, stylesheet
 from .client_cases import ClientCasesPanel
 from .client_form import ClientForm, ConfirmDialog, choice_label
 from .history import ClientHistory, TrashPanel
@@ -174,7 +174,7 @@ class ClientRow(widgets.VBox):
         self.close()
 
 
-class ClientTable(widgets.VBox):
+class ClientTable(PagerMixin, widgets.VBox):
     """The client list: search, sortable headers, 25 rows a page, pager; every query runs in DuckDB."""
 
     page_size = 25
@@ -289,16 +289,6 @@ class ClientTable(widgets.VBox):
     @guarded()
     def _on_search_click(self, _button=None) -> None:
         self.page = 1
-        self.reload()
-
-    @guarded()
-    def _on_previous(self, _button=None) -> None:
-        self.page = max(1, self.page - 1)
-        self.reload()
-
-    @guarded()
-    def _on_next(self, _button=None) -> None:
-        self.page += 1
         self.reload()
 
 

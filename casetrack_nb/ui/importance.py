@@ -189,7 +189,7 @@ class ImportanceFilters(widgets.VBox):
                                   layout=widgets.Layout(**date_layout))
 
         # The slider's own readout is d3-formatted (always a decimal point), so it is hidden
-        # and a Babel-formatted percentage of the rescaled weight stands next to each slider.
+        # and a Babel-formatted percentage of the rescaled weight is shown next to each slider.
         defaults = weights or ScoreWeights()
         self.weights = {
             name: widgets.FloatSlider(value=getattr(defaults, name), min=0, max=1, step=0.01, readout=False,
