@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from stdnum.cl import rut as cl_rut
 
@@ -296,9 +297,13 @@ def test_constitutional_court_sample(admin_db):
     assert first["client"] is None
     with admin_db.read() as con:
         row = con.execute("SELECT matter, responsible_lawyer, court FROM cases WHERE case_number = 'T-1297'").fetchall()
-        sources = con.execute("SELECT source FROM audit_log WHERE entity = 'case' ORDER BY id LIMIT 2").fetchall()
+        first_ids = [found for found, in con.execute("SELECT id FROM cases ORDER BY id LIMIT 2").fetchall()]
+        entries = con.execute("SELECT action, entity_id, source FROM audit_log WHERE entity = 'case'").fetchall()
     assert row == [("Tutela", "José Gregorio Hernández Galindo", "Corte Constitucional")]
-    assert sources == [("corte_constitucional_50.csv:fila 2",), ("corte_constitucional_50.csv:fila 3",)]
+    # One entry for the whole import; each case's history still names its file row.
+    assert entries == [("import", None, "corte_constitucional_50.csv")]
+    sources = [ct.audit.history(admin_db, entity="case", entity_id=found)["source"].tolist() for found in first_ids]
+    assert sources == [["corte_constitucional_50.csv:fila 2"], ["corte_constitucional_50.csv:fila 3"]]
 
 
 FULL_FILES = os.environ.get("CASETRACK_SAMPLE_DIR")
@@ -473,3 +478,48 @@ def test_cases_link_foreign_tax_ids(admin_db, tmp_path):
     assert set(reasons) == {4, 5}
     assert "Hay 2 clientes" in reasons[4]
     assert "No hay un cliente" in reasons[5]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+def test_imported_case_history_names_its_row(admin_db, tmp_path, encoding):
+    # UTF-8 takes the SQL path and cp1252 the Python one; both log one entry for the new cases.
+    existing = ct.add_case(admin_db, case_number="C-9-2024", title="Anterior")
+    path = tmp_path / "causas.csv"
+    path.write_bytes(
+        "Rol;Carátula;Fecha de inicio\n"
+        "C-1-2024;Primera;01-02-2024\n"
+        "C-2-2024;Con error;31-02-2024\n"
+        "C-3-2024;Tercera;03-02-2024\n"
+        "C-1-2024;Primera, corregida;04-02-2024\n"
+        "C-9-2024;Actualizada;05-02-2024\n"
+        "C-5-2024;Quinta;\n".encode(encoding))
+
+    report = importing.import_file(admin_db, "causas", path, only_valid=True)
+
+    assert (report.inserted, report.updated, report.skipped) == (3, 1, 1), report.to_frame().to_string()
+    with admin_db.read() as con:
+        ids = dict(con.execute("SELECT case_number, id FROM cases").fetchall())
+        logged = con.execute("SELECT action, entity_id, source FROM audit_log WHERE entity = 'case'"
+                             " ORDER BY id").fetchall()
+    assert logged == [("create", str(existing["id"]), None), ("update", str(existing["id"]), "causas.csv:fila 6"),
+                      ("import", None, "causas.csv")]
+
+    def creation(number):
+        frame = ct.audit.history(admin_db, entity="case", entity_id=ids[number])
+        created = frame[frame["action"] == "create"].to_dict("records")
+        assert len(created) == 1 and created[0]["actor"] == "admin"
+        return created[0]["source"], json.loads(created[0]["after"])
+
+    # Row 2 was replaced by row 5 and row 3 had an error, so the runs skip them.
+    assert creation("C-1-2024")[0] == "causas.csv:fila 5"
+    assert creation("C-3-2024")[0] == "causas.csv:fila 4"
+    assert creation("C-5-2024")[0] == "causas.csv:fila 7"
+    assert pd.isna(creation("C-9-2024")[0])
+
+    # After an edit, the creation still shows the imported values, and the edit comes first.
+    ct.update_case(admin_db, ids["C-3-2024"], title="Tercera, editada")
+    frame = ct.audit.history(admin_db, entity="case", entity_id=ids["C-3-2024"])
+    assert list(frame["action"]) == ["update", "create"]
+    source, values = creation("C-3-2024")
+    assert (source, values["title"], values["opened_on"]) == ("causas.csv:fila 4", "Tercera", "2024-02-03")
+    assert json.loads(frame.iloc[0]["after"])["title"] == "Tercera, editada"

@@ -79,7 +79,7 @@ def import_cases(db, table: Table, plan, report: ImportReport, *, default_countr
 
         written = [name for name in cases.EDITABLE if name in fields or (name == "client_id" and linked)]
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE import_rows AS SELECT row_number AS pos, match_id,"
+            "CREATE OR REPLACE TEMP TABLE import_rows AS SELECT row_number AS pos, row_number AS source_row, match_id,"
             " ? || ':fila ' || row_number AS source, CAST(NULL AS VARCHAR) AS search_text, case_number_key,"
             f" {', '.join(written)} FROM import_staged WHERE {keep}",
             [table.name])

@@ -378,6 +378,7 @@ def _write(con, actor: str, entity: str, staged: pd.DataFrame, report: ImportRep
     frame = pd.DataFrame({"pos": range(len(staged))})
     frame["match_id"] = staged["match_id"]
     frame["source"] = staged["source"].astype(object)
+    frame["source_row"] = pd.array(staged["row"].tolist(), dtype="Int64")
     frame["search_text"] = staged["search_text"].astype(object)
     key_column = "name_key" if entity == "clientes" else "case_number_key"
     frame[key_column] = staged[key_column].astype(object)
@@ -394,10 +395,12 @@ def _write(con, actor: str, entity: str, staged: pd.DataFrame, report: ImportRep
 
 
 def write_rows(con, actor: str, entity: str, fields: list[str], report: ImportReport, progress) -> None:
-    """Update matched and insert new records from the temp table import_rows, with one audit entry each.
+    """Update matched and insert new records from the temp table import_rows, and audit them.
 
-    import_rows has pos (the write order), match_id (the stored record, or NULL for a new
-    one), source, search_text, the key column and `fields` as text or typed values. Each
+    Each update and each new client gets its own audit entry; the new cases share one
+    (see `casetrack_nb.audit`). import_rows has pos (the write order), match_id (the
+    stored record, or NULL for a new one), source, source_row (the file row), search_text,
+    the key column and `fields` as text or typed values. Each
     step is one statement over all rows: a step per chunk would rescan the whole table
     and the growing target table for every chunk, which made large imports quadratic.
     """
@@ -446,15 +449,18 @@ def write_rows(con, actor: str, entity: str, fields: list[str], report: ImportRe
              f" SELECT n.id, {''.join(v + ', ' for v in insert_values)}"
              f" COALESCE({typed('status') if 'status' in fields else 'NULL'}, {status_default}),"
              f" s.{key_column}, s.search_text, ?, ?, ?, ?"
-             " FROM import_rows s JOIN import_new n ON n.pos = s.pos ORDER BY s.pos",
+             " FROM import_rows s JOIN import_new n ON n.pos = s.pos",
              [now, actor, now, actor])
-        # New ids come from the sequence, so only the ids from the first new one up are read back.
-        _run(con,
-             "INSERT INTO audit_log (logged_at, actor, action, entity, entity_id, before, after, source)"
-             f" SELECT ?, ?, 'create', ?, CAST(c.id AS VARCHAR), NULL, {_snapshot_sql(entity, 'c')}, s.source"
-             f" FROM {table} c JOIN import_new n ON n.id = c.id JOIN import_rows s ON s.pos = n.pos"
-             " WHERE c.id >= (SELECT min(id) FROM import_new) ORDER BY s.pos",
-             [now, actor, audit_entity])
+        if entity == "causas":
+            _audit_created_cases(con, now, actor, report.file)
+        else:
+            # New ids come from the sequence, so only the ids from the first new one up are read back.
+            _run(con,
+                 "INSERT INTO audit_log (logged_at, actor, action, entity, entity_id, before, after, source)"
+                 f" SELECT ?, ?, 'create', ?, CAST(c.id AS VARCHAR), NULL, {_snapshot_sql(entity, 'c')}, s.source"
+                 f" FROM {table} c JOIN import_new n ON n.id = c.id JOIN import_rows s ON s.pos = n.pos"
+                 " WHERE c.id >= (SELECT min(id) FROM import_new) ORDER BY s.pos",
+                 [now, actor, audit_entity])
         report.inserted += con.execute("SELECT count(*) FROM import_new").fetchall()[0][0]
         if bar is not None:
             bar.update(total)
@@ -463,6 +469,27 @@ def write_rows(con, actor: str, entity: str, fields: list[str], report: ImportRe
             bar.close()
     matched = con.execute("SELECT count(*) FROM import_rows WHERE match_id IS NOT NULL").fetchall()[0][0]
     report.unchanged = matched - report.updated
+
+
+def _audit_created_cases(con, now, actor: str, file_name: str) -> None:
+    """Log the new cases as one `import` entry whose runs map each id to its file row (see `audit`).
+
+    A run is a stretch where the id and the row both go up by one; a row left out (an
+    error, or a repeat that a later row replaced) starts a new run.
+    """
+    _run(con,
+         "INSERT INTO audit_log (logged_at, actor, action, entity, entity_id, before, after, source)"
+         " SELECT ?, ?, 'import', 'case', NULL, NULL, json_object('created', sum(length), 'first_id', min(first_id),"
+         " 'last_id', max(first_id + length - 1), 'runs', list([first_id, first_row, length] ORDER BY first_id)), ?"
+         " FROM (SELECT min(id) AS first_id, min(source_row) AS first_row, count(*) AS length"
+         "       FROM (SELECT id, source_row, sum(CASE WHEN id = previous_id + 1 AND source_row = previous_row + 1"
+         "                                             THEN 0 ELSE 1 END) OVER (ORDER BY id) AS run"
+         "             FROM (SELECT n.id, s.source_row, lag(n.id) OVER (ORDER BY n.id) AS previous_id,"
+         "                          lag(s.source_row) OVER (ORDER BY n.id) AS previous_row"
+         "                   FROM import_new n JOIN import_rows s ON s.pos = n.pos))"
+         "       GROUP BY run)"
+         " HAVING count(*) > 0",
+         [now, actor, file_name])
 
 
 def _cell_text(value: object) -> str | None:
