@@ -65,25 +65,22 @@ def import_cases(db, table: Table, plan, report: ImportReport, *, default_countr
         _cross_checks(con, fields, columns, report)
         linked = _link(con, columns, report, client_resolver(con, columns, default_country))
 
-        _deduplicate(con, report, columns, linked)
+        _deduplicate(con, report, columns)
         _match(con, report, columns)
         errors = report.error_rows
         report.skipped = len(errors)
         _register(con, "import_errors", pd.DataFrame({"row_number": sorted(errors)}, dtype="int64"))
-        keep = "NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.row_number = import_staged.row_number)"
+        row_joins = (" LEFT JOIN import_found f ON f.row_number = v.row_number AND f.n = 1"
+                " ANTI JOIN import_superseded r ON r.row_number = v.row_number"
+                " ANTI JOIN import_errors e ON e.row_number = v.row_number")
         if dry_run or (errors and not only_valid):
             report.inserted, report.updated = con.execute(
-                f"SELECT count(*) FILTER (match_id IS NULL), count(*) FILTER (match_id IS NOT NULL)"
-                f" FROM import_staged WHERE {keep}").fetchone()
+                "SELECT count(*) FILTER (f.id IS NULL), count(*) FILTER (f.id IS NOT NULL)"
+                f" FROM import_valid v{row_joins}").fetchone()
             return True
 
         written = [name for name in cases.EDITABLE if name in fields or (name == "client_id" and linked)]
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE import_rows AS SELECT row_number AS pos, row_number AS source_row, match_id,"
-            " ? || ':fila ' || row_number AS source, CAST(NULL AS VARCHAR) AS search_text, case_number_key,"
-            f" {', '.join(written)} FROM import_staged WHERE {keep}",
-            [table.name])
-        _search_text(con, "title" in fields)
+        _stage_rows(con, table.name, written, row_joins, has_title="title" in fields, linked=linked)
         write_rows(con, db.user, "causas", written, report, progress)
         report.imported = True
     return True
@@ -213,7 +210,7 @@ def _validate_field(con, name: str, column: str, plan, report: ImportReport) -> 
         f"{alias}.raw IS NOT DISTINCT FROM s.{name}"
     joins = [f"LEFT JOIN import_map_{name} {alias} ON {condition}"]
     value = f"CASE WHEN {fast} THEN {fast_value} ELSE CAST({alias}.value AS {kind}) END"
-    selects = [f"s.{name} AS {name}_raw", f"{value} AS {name}", f"{alias}.error AS {name}_error"]
+    selects = [f"{value} AS {name}"]
     if name == "case_number":
         selects.append(f"CASE WHEN {fast} THEN {fast_key} ELSE {alias}.number_key END AS case_number_key")
     if name in ("case_number", "title"):
@@ -222,8 +219,17 @@ def _validate_field(con, name: str, column: str, plan, report: ImportReport) -> 
 
 
 def _report_errors(con, name: str, column: str, report: ImportReport) -> None:
-    for number, raw, error in con.execute(f"SELECT row_number, {name}_raw, {name}_error FROM import_valid"
-                                          f" WHERE {name}_error IS NOT NULL ORDER BY row_number").fetchall():
+    """Report the rows whose value import_map_<name> gives an error for.
+
+    The errors are read from the small mapping table, so a column without any costs no
+    scan of the rows, and import_valid carries no raw text or error columns.
+    """
+    if not con.execute(f"SELECT count(*) FROM import_map_{name} WHERE error IS NOT NULL").fetchone()[0]:
+        return
+    condition = f"m.raw = s.{name}" if name != "case_number" else f"m.raw IS NOT DISTINCT FROM s.{name}"
+    for number, raw, error in con.execute(
+            f"SELECT s.row_number, s.{name}, m.error FROM import_src s JOIN import_map_{name} m ON {condition}"
+            " WHERE m.error IS NOT NULL ORDER BY s.row_number").fetchall():
         report.add(number, column, raw, error)
 
 
@@ -271,11 +277,12 @@ def _link(con, columns: dict, report: ImportReport, resolve) -> bool:
     return True
 
 
-def _deduplicate(con, report: ImportReport, columns: dict, linked: bool) -> None:
-    """Create import_staged: the last of the valid rows sharing a case number and court stands for them all.
+def _deduplicate(con, report: ImportReport, columns: dict) -> None:
+    """Create import_superseded: the valid rows that a later row with the same case number and court replaces.
 
     The rows are numbered within each (case number key, court) group of rows without
-    errors, and every row that a later one in its group replaces is left out.
+    errors. Each repeat gets a warning naming the row it repeats, and the last row of a
+    group stands for them all.
     """
     _register(con, "import_errors", pd.DataFrame({"row_number": sorted(report.error_rows)}, dtype="int64"))
     court = "v.court" if "court" in columns else "NULL"
@@ -289,54 +296,51 @@ def _deduplicate(con, report: ImportReport, columns: dict, linked: bool) -> None
             " ORDER BY row_number").fetchall():
         report.add(number, columns["case_number"], value, t("import.duplicate_case", value=value, row=earlier),
                    "warning")
-
-    # The raw text and error columns served the error report, and the later steps need only
-    # the values, so the staged copy of every row leaves them out. The superseded rows go by
-    # an anti join, because NOT IN over a subquery must also handle NULLs and is much slower.
-    kept = [name for name, *_ in con.execute("SELECT * FROM import_valid LIMIT 0").description
-            if not name.endswith(("_raw", "_error"))]
-    client = ", l.client_id" if linked else ""
-    join = " LEFT JOIN import_linked l ON l.row_number = v.row_number" if linked else ""
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE import_staged AS SELECT {', '.join('v.' + name for name in kept)}{client},"
-        f" {court} AS match_court, CAST(NULL AS INTEGER) AS match_id FROM import_valid v{join}"
-        " ANTI JOIN (SELECT row_number FROM import_repeats WHERE later IS NOT NULL) r ON r.row_number = v.row_number")
+    con.execute("CREATE OR REPLACE TEMP TABLE import_superseded AS SELECT row_number FROM import_repeats"
+                " WHERE later IS NOT NULL")
 
 
 def _match(con, report: ImportReport, columns: dict) -> None:
-    """Add match_id: the stored case with the same number key (and court, when the row gives one)."""
+    """Create import_found: for each row left, the stored cases with its number key (and court, when it gives one).
+
+    A row with one such case updates it (`n` = 1). A row with several is an error, and
+    none of them changes.
+    """
+    court = "v.court" if "court" in columns else "NULL"
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE import_found AS SELECT s.row_number, count(k.id) AS n, min(k.id) AS id"
-        " FROM import_staged s JOIN cases k ON k.case_number_key = s.case_number_key"
-        " AND (s.match_court IS NULL OR k.court = s.match_court) GROUP BY s.row_number")
+        "CREATE OR REPLACE TEMP TABLE import_found AS SELECT v.row_number, count(k.id) AS n, min(k.id) AS id"
+        " FROM import_valid v JOIN cases k ON k.case_number_key = v.case_number_key"
+        f" AND ({court} IS NULL OR k.court = {court})"
+        " ANTI JOIN import_superseded r ON r.row_number = v.row_number GROUP BY v.row_number")
     for number, count, value in con.execute(
-            "SELECT f.row_number, f.n, s.case_number FROM import_found f JOIN import_staged s USING (row_number)"
+            "SELECT f.row_number, f.n, v.case_number FROM import_found f JOIN import_valid v USING (row_number)"
             " WHERE f.n > 1 ORDER BY f.row_number").fetchall():
         report.add(number, columns["case_number"], value, t("import.case_ambiguous", count=count, value=value))
-    # Only the matched rows change, so an UPDATE is cheaper than copying every row of the table again.
-    con.execute("UPDATE import_staged SET match_id = f.id FROM import_found f"
-                " WHERE f.row_number = import_staged.row_number AND f.n = 1")
 
 
-def _search_text(con, has_title: bool) -> None:
-    """Add search_text to import_rows: the search keys of the case number and title, file values over stored ones.
+def _stage_rows(con, file_name: str, written: list[str], row_joins: str, *, has_title: bool, linked: bool) -> None:
+    """Create import_rows for `write_rows` from the rows of import_valid that `row_joins` keeps.
 
-    A matched case whose row leaves the title blank keeps its stored title, whose key
-    SQL computes for plain ASCII and Python (`quick_search_key`) for the rest.
+    search_text joins the search keys of the case number and the title, the file's title
+    over the stored one. A matched case whose row leaves the title blank keeps its stored
+    title, whose key SQL computes for plain ASCII and Python (`quick_search_key`) for the rest.
     """
+    blank_title = "v.title_search IS NULL AND " if has_title else ""
     stored = [row[0] for row in con.execute(
-        "SELECT DISTINCT k.title FROM import_rows r JOIN import_staged s ON s.row_number = r.pos"
-        " JOIN cases k ON k.id = r.match_id WHERE s.title_search IS NULL AND k.title IS NOT NULL"
-        f" AND NOT regexp_full_match(k.title, '{_PLAIN_ASCII}')").fetchall()] \
-        if has_title else []
+        f"SELECT DISTINCT k.title FROM import_valid v{row_joins} JOIN cases k ON k.id = f.id"
+        f" WHERE {blank_title}k.title IS NOT NULL AND NOT regexp_full_match(k.title, '{_PLAIN_ASCII}')").fetchall()]
     _register(con, "import_title_keys", pd.DataFrame({"title": stored, "search": [quick_search_key(v) for v in stored]},
                                                      dtype=object))
-    title = "s.title_search" if has_title else "NULL"
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE import_search AS SELECT r.pos, concat_ws(' | ', s.case_number_search,"
-        f" coalesce({title}, CASE WHEN regexp_full_match(k.title, '{_PLAIN_ASCII}') THEN lower(k.title)"
-        " ELSE tk.search END)) AS search_text"
-        " FROM import_rows r JOIN import_staged s ON s.row_number = r.pos LEFT JOIN cases k ON k.id = r.match_id"
-        " LEFT JOIN import_title_keys tk ON tk.title = k.title")
-    con.execute("UPDATE import_rows SET search_text = x.search_text FROM import_search x WHERE x.pos = import_rows.pos")
 
+    title = "v.title_search" if has_title else "NULL"
+    values = ", ".join("l.client_id" if name == "client_id" else f"v.{name}" for name in written)
+    client = " LEFT JOIN import_linked l ON l.row_number = v.row_number" if linked else ""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE import_rows AS SELECT v.row_number AS pos, v.row_number AS source_row,"
+        " f.id AS match_id, ? || ':fila ' || v.row_number AS source,"
+        f" concat_ws(' | ', v.case_number_search, coalesce({title}, CASE WHEN regexp_full_match(k.title,"
+        f" '{_PLAIN_ASCII}') THEN lower(k.title) ELSE tk.search END)) AS search_text,"
+        f" v.case_number_key, {values}"
+        f" FROM import_valid v{row_joins}{client} LEFT JOIN cases k ON k.id = f.id"
+        " LEFT JOIN import_title_keys tk ON tk.title = k.title",
+        [file_name])

@@ -21,6 +21,8 @@ import pandas as pd
 from ..errors import CasetrackError
 
 SEPARATORS = (",", ";", "\t")
+# How much of the text the header is parsed from: far more than any header's length.
+_HEADER_SPAN = 1 << 20
 ENCODINGS = ("utf-8", "utf-8-sig", "cp1252")
 
 # Excel escapes control characters in XLSX text as _xHHHH_; openpyxl 3.1 leaves them in.
@@ -217,9 +219,10 @@ def read_csv(data: bytes, name: str, *, encoding: str | None = None, separator: 
         separator = "\t"
     separator = separator or sniff_separator(first_line)
 
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
-    records = iter(reader)
-    header = next(records)
+    # The header is parsed from the start of the text: a StringIO of a whole large file
+    # costs a copy of it, which the DuckDB reader below does not need.
+    head = text[:max(_HEADER_SPAN, end + 1)]
+    header = next(csv.reader(io.StringIO(head, newline=""), delimiter=separator))
     header_repaired = False
     unwrapped = _unwrap(header, separator, None)
     if unwrapped:
@@ -228,6 +231,9 @@ def read_csv(data: bytes, name: str, *, encoding: str | None = None, separator: 
         table = _read_csv_duckdb(path, data, name, header, encoding=used_encoding, separator=separator)
         if table is not None:
             return table
+
+    records = iter(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+    next(records)  # the header, parsed above
     return _build(name, "csv", header, _numbered(records), encoding=used_encoding, separator=separator,
                   header_repaired=header_repaired, damage_separator=separator)
 
@@ -249,7 +255,7 @@ def _read_csv_duckdb(path: Path, data: bytes, name: str, header: list[str], *, e
     """
     # `data` is UTF-8, whose multi-byte characters contain no ASCII byte, so counting bytes
     # gives the text's counts without scanning the decoded text again.
-    if b"_x" in data or data.count(b"\r") != data.count(b"\r\n"):
+    if b"_x" in data or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
         return None
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1) - 1
     headers = _unique_headers(header)
