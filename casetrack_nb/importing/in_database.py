@@ -155,7 +155,9 @@ def _validate_field(con, name: str, column: str, plan, report: ImportReport) -> 
         outcomes = {raw: (*check(raw), None) for raw in _distinct(con, name, f"AND NOT {plain}")}
     elif name in _CASE_TEXT_LIMITS:
         limit = _CASE_TEXT_LIMITS[name]
-        squeezed = f"regexp_replace(trim({name}, ' '), ' {{2,}}', ' ', 'g')"
+        # Only text with a double space needs the regular expression.
+        squeezed = (f"CASE WHEN contains({name}, '  ') THEN regexp_replace(trim({name}, ' '), ' {{2,}}', ' ', 'g')"
+                    f" ELSE trim({name}, ' ') END")
         fast = f"(regexp_full_match({name}, '{_PRINTABLE_ASCII}') AND length({squeezed}) BETWEEN 1 AND {limit})"
         fast_value = squeezed
         if name == "case_number":
@@ -167,10 +169,12 @@ def _validate_field(con, name: str, column: str, plan, report: ImportReport) -> 
             outcomes = {raw: check(raw) for raw in _distinct(con, name, f"AND NOT {fast}")}
             outcomes[None] = check(None)
             # Almost every case number is distinct, so its SQL form stays per row. The row
-            # source computes the squeezed text once for the value, key and search key.
-            computed = [f"{squeezed} AS case_number_squeezed"]
+            # source computes the squeezed text and the test once for the value, key and search key.
+            computed = [f"{squeezed} AS case_number_squeezed",
+                        f"(regexp_full_match({name}, '{_PRINTABLE_ASCII}')"
+                        f" AND length(case_number_squeezed) BETWEEN 1 AND {limit}) AS case_number_fast"]
             squeezed = "case_number_squeezed"
-            fast = f"(regexp_full_match({name}, '{_PRINTABLE_ASCII}') AND length({squeezed}) BETWEEN 1 AND {limit})"
+            fast = "case_number_fast"
             fast_value = squeezed
             fast_key = f"regexp_replace(upper({squeezed}), '[^0-9A-Z]', '', 'g')"
             fast_search = f"lower({squeezed})"
