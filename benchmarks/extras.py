@@ -51,16 +51,6 @@ CSV_FIELDS = ("case_number", "title", "court", "matter", "stage", "status", "ope
               "currency", "responsible_lawyer", "counterparty", "client_side")
 
 
-def _import_entry():
-    """Return `casetrack_nb.importing.import_file`, or None while it does not exist."""
-    try:
-        from casetrack_nb import importing
-    except ImportError:
-        return None
-    return getattr(importing, "import_file", None) or getattr(__import__(
-        "casetrack_nb.importing.service", fromlist=["import_file"]), "import_file", None)
-
-
 def _export_csv(source: Path, target: Path) -> dict[str, str]:
     """Write the cases of `source` as a Spanish-headed CSV with the client's tax id; return header -> field."""
     import duckdb
@@ -102,51 +92,100 @@ def clients_only(source: Path, target: Path) -> Path:
     return target
 
 
-def import_section(names: list[str], work: Path, log) -> str:
-    lines = ["### Importing cases from CSV", ""]
-    entry = _import_entry()
-    if entry is None:
-        lines.append("Missing: `casetrack_nb.importing.import_file` does not exist yet, so this part was"
-                     " not measured.")
-        return "\n".join(lines)
+def _raw_load(target: Path, csv_path: Path, headers: dict[str, str]) -> float:
+    """Time the plain SQL load of the CSV into `target`'s cases table: casts, client join, no checks.
+
+    It writes what the import writes (the typed columns, the number key, the search text,
+    the client found by tax id) in one transaction, but validates nothing, keeps repeated
+    numbers and logs nothing: the least a load into the real table costs.
+    """
+    import duckdb
+
+    column = {field: f'r."{header}"' for header, field in headers.items()}
+    typed = {"opened_on": "DATE", "closed_on": "DATE", "amount": "DECIMAL(18, 2)"}
+    values = [f"CAST({column[name]} AS {typed[name]})" if name in typed else column[name] for name in CSV_FIELDS]
+    number, title = column["case_number"], column["title"]
+    con = duckdb.connect(str(target))
+    try:
+        started = time.perf_counter()
+        con.execute("BEGIN")
+        con.execute(
+            f"INSERT INTO cases (id, {', '.join(CSV_FIELDS)}, client_id, case_number_key, search_text, created_at,"
+            " created_by, updated_at, updated_by)"
+            f" SELECT nextval('case_id_seq'), {', '.join(values)}, c.id,"
+            f" regexp_replace(upper({number}), '[^0-9A-Z]', '', 'g'), concat_ws(' | ', lower({number}), lower({title})),"
+            " now(), 'socia', now(), 'socia'"
+            " FROM read_csv(?, all_varchar = true) r LEFT JOIN clients c"
+            f" ON c.tax_id = {column['client_tax_id']} AND c.deleted_at IS NULL",
+            [str(csv_path)])
+        con.execute("COMMIT")
+        return time.perf_counter() - started
+    finally:
+        con.close()
+
+
+def time_import(size_name: str, work: Path, repeat: int, log=None) -> dict:
+    """Time the import of the size's cases next to DuckDB's read_csv and the plain SQL load, alternating.
+
+    Each round imports into a fresh copy of the clients-only database, then reads the CSV
+    with `read_csv` into an in-memory table, then loads it into another copy with plain
+    SQL. Returns the lists of seconds and the rows the import skipped.
+    """
     import duckdb
 
     import casetrack_nb as ct
+    from casetrack_nb import importing
 
-    lines += ["One import per size into a database holding the same clients and no cases (the import"
-              " validates, links each row to its client by tax id and writes in one transaction, skipping"
-              " rows with errors), "
-              "next to DuckDB's own `read_csv` of the same file into a table (median of 3).", "",
-              "| rows | casetrack import_file | DuckDB read_csv | import / read_csv |", "|---:|---:|---:|---:|"]
-    for size_name, rows in IMPORT_ROWS.items():
-        if size_name not in names:
-            continue
-        size = datasets.SIZES[size_name]
-        source, _ = datasets.ensure_database(size, work)
-        csv_path = work / f"{size_name}-cases.csv"
-        headers = _export_csv(source, csv_path)
-
-        empty = clients_only(source, work / f"{size_name}-clients-only.duckdb")
-        target = work / f"{size_name}-import.duckdb"
+    source, _ = datasets.ensure_database(datasets.SIZES[size_name], work)
+    csv_path = work / f"{size_name}-cases.csv"
+    headers = _export_csv(source, csv_path)
+    empty = clients_only(source, work / f"{size_name}-clients-only.duckdb")
+    target = work / f"{size_name}-import.duckdb"
+    timings: dict = {"import": [], "read_csv": [], "raw_load": [], "skipped": 0}
+    for round_number in range(repeat):
+        if log:
+            log(f"  import of {IMPORT_ROWS[size_name]:,} case rows, round {round_number + 1} of {repeat}")
         shutil.copyfile(empty, target)
-        log(f"  import of {rows:,} case rows")
         started = time.perf_counter()
-        report = entry(ct.open_database(target, user="socia"), "causas", csv_path, overrides=headers,
-                       only_valid=True)
-        imported = time.perf_counter() - started
-        target.unlink(missing_ok=True)
+        report = importing.import_file(ct.open_database(target, user="socia"), "causas", csv_path,
+                                       overrides=headers, only_valid=True)
+        timings["import"].append(time.perf_counter() - started)
+        timings["skipped"] = report.skipped
 
-        floor = []
-        for _ in range(3):
-            con = duckdb.connect()
-            started = time.perf_counter()
-            con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{csv_path}', all_varchar = true)")
-            floor.append(time.perf_counter() - started)
-            con.close()
-        floor_seconds = statistics.median(floor)
-        note = f" ({report.skipped:,} rows skipped with errors)" if report.skipped else ""
-        lines.append(f"| {rows:,} | {imported:.1f} s{note} | {floor_seconds:.2f} s | {imported / floor_seconds:.0f}× |")
-        csv_path.unlink(missing_ok=True)
+        con = duckdb.connect()
+        started = time.perf_counter()
+        con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?, all_varchar = true)", [str(csv_path)])
+        timings["read_csv"].append(time.perf_counter() - started)
+        con.close()
+
+        shutil.copyfile(empty, target)
+        timings["raw_load"].append(_raw_load(target, csv_path, headers))
+    target.unlink(missing_ok=True)
+    return timings
+
+
+def import_row(size_name: str, timings: dict) -> str:
+    """Return the Markdown table row of one size's import timings (medians)."""
+    imported, floor, raw = (statistics.median(timings[key]) for key in ("import", "read_csv", "raw_load"))
+    note = f" ({timings['skipped']:,} rows skipped with errors)" if timings["skipped"] else ""
+    return (f"| {IMPORT_ROWS[size_name]:,} | {imported:.1f} s{note} | {floor:.2f} s | {raw:.2f} s |"
+            f" {imported / floor:.1f}× | {imported / raw:.1f}× |")
+
+
+def import_section(names: list[str], work: Path, log, repeat: int = 3) -> str:
+    lines = ["### Importing cases from CSV", "",
+             "One import per round into a database holding the same clients and no cases (the import validates"
+             " every cell, links each row to its client by tax id, merges repeated case numbers, matches stored"
+             " cases and writes in one transaction with its audit entries, skipping rows with errors), next to"
+             " DuckDB's own `read_csv` of the same file into an in-memory table, and next to a plain SQL load of"
+             f" the file into the cases table (`read_csv` with casts and the client join, no checks). Median of"
+             f" {repeat} alternating rounds.", "",
+             "| rows | casetrack import_file | DuckDB read_csv | plain SQL load | import / read_csv |"
+             " import / plain load |",
+             "|---:|---:|---:|---:|---:|---:|"]
+    for size_name in IMPORT_ROWS:
+        if size_name in names:
+            lines.append(import_row(size_name, time_import(size_name, work, repeat, log)))
     return "\n".join(lines)
 
 
