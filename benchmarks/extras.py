@@ -95,9 +95,9 @@ def clients_only(source: Path, target: Path) -> Path:
 def _raw_load(target: Path, csv_path: Path, headers: dict[str, str]) -> float:
     """Time the plain SQL load of the CSV into `target`'s cases table: casts, client join, no checks.
 
-    It writes what the import writes (the typed columns, the number key, the search text,
-    the client found by tax id) in one transaction, but validates nothing, keeps repeated
-    numbers and logs nothing: the least a load into the real table costs.
+    It writes what the import writes in one transaction: the typed columns, the number key,
+    the search text and the client found by tax id. It validates nothing, keeps repeated
+    numbers and writes no audit entry, so it is the least a load into the real table costs.
     """
     import duckdb
 
@@ -174,12 +174,12 @@ def import_row(size_name: str, timings: dict) -> str:
 
 def import_section(names: list[str], work: Path, log, repeat: int = 3) -> str:
     lines = ["### Importing cases from CSV", "",
-             "One import per round into a database holding the same clients and no cases (the import validates"
-             " every cell, links each row to its client by tax id, merges repeated case numbers, matches stored"
-             " cases and writes in one transaction with its audit entries, skipping rows with errors), next to"
-             " DuckDB's own `read_csv` of the same file into an in-memory table, and next to a plain SQL load of"
-             f" the file into the cases table (`read_csv` with casts and the client join, no checks). Median of"
-             f" {repeat} alternating rounds.", "",
+             "Each round imports the file into a database holding the same clients and no cases. The import"
+             " validates every cell, links each row to its client by tax id, merges repeated case numbers,"
+             " matches stored cases and writes in one transaction with its audit entries, skipping rows with"
+             " errors. Next to it: DuckDB's own `read_csv` of the same file into an in-memory table, and a plain"
+             " SQL load of the file into the cases table (`read_csv` with casts and the client join, no checks)."
+             f" Median of {repeat} alternating rounds.", "",
              "| rows | casetrack import_file | DuckDB read_csv | plain SQL load | import / read_csv |"
              " import / plain load |",
              "|---:|---:|---:|---:|---:|---:|"]
