@@ -11,7 +11,7 @@ from typing import Any, Mapping
 import duckdb
 import pandas as pd
 
-from . import audit, exporting, permissions
+from . import audit, case_counts, exporting, permissions
 from .errors import CaseNotFound, ClientNotFound, Conflict, ValidationError
 from .i18n import get_language, t
 from .values import (
@@ -173,6 +173,7 @@ def insert_case(con: duckdb.DuckDBPyConnection, actor: str, values: dict, *, sou
         f" VALUES ({', '.join('?' for _ in range(len(columns) + 6))}) RETURNING id",
         [*values.values(), case_number_key(values["case_number"]), _search_text(values), now, actor, now, actor],
     ).fetchone()[0]
+    case_counts.refresh(con, [values.get("client_id")])
     stored = _row(con, case_id)
     audit.record(con, actor=actor, action="create", entity="case", entity_id=case_id, before=None,
                  after=_snapshot(stored), source=source, at=now)
@@ -218,6 +219,8 @@ def apply_case_update(con, actor: str, case_id: int, values: dict, *, expected_v
         " updated_at = ?, updated_by = ?, version = version + 1 WHERE id = ?",
         [*(values[key] for key in changed), case_number_key(merged["case_number"]), _search_text(merged), now, actor, case_id],
     )
+    if "client_id" in changed or "status" in changed:
+        case_counts.refresh(con, [current["client_id"], merged["client_id"]])
     stored = _row(con, case_id)
     audit.record(con, actor=actor, action=action, entity="case", entity_id=case_id,
                  before=_snapshot(current), after=_snapshot(stored), source=source, at=now)

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 import duckdb
 import pandas as pd
 
-from . import audit, permissions, settings
+from . import audit, case_counts, permissions, settings
 from .errors import ClientHasCases, ClientNotFound, Conflict, ConfirmationRequired, DuplicateTaxId, InvalidOperation, ValidationError
 from .i18n import get_language, t
 from .identifiers import format_tax_id, parse_tax_id
@@ -438,15 +438,10 @@ def list_clients(
 
     # Two small queries on one connection: the page's ids with the total (a top-N sort
     # over the clients alone, which DuckDB does without ranking every client), then their
-    # rows with case counts, in the page's order. Every client's cases are counted only
-    # when the sort is by a count.
+    # rows with case counts, in the page's order. The counts come from client_case_counts
+    # (see `case_counts`), never from the cases table.
     by_count = sort in ("total_cases", "active_cases")
-    counts_join = (
-        "LEFT JOIN (SELECT client_id, count(*) AS total_cases, count(*) FILTER (status = 'activa') AS active_cases"
-        " FROM cases WHERE client_id IS NOT NULL GROUP BY client_id) k ON k.client_id = c.id"
-        if by_count
-        else ""
-    )
+    counts_join = case_counts.JOIN if by_count else ""
     order = f"coalesce(k.{sort}, 0)" if by_count else SORTS[sort]
     condition = " AND ".join(where)
     page_sql = (
@@ -458,9 +453,7 @@ def list_clients(
                coalesce(k.active_cases, 0) AS active_cases,
                coalesce(k.total_cases, 0) - coalesce(k.active_cases, 0) AS inactive_cases,
                coalesce(k.total_cases, 0) AS total_cases
-        FROM clients c
-        LEFT JOIN (SELECT client_id, count(*) AS total_cases, count(*) FILTER (status = 'activa') AS active_cases
-                   FROM cases WHERE client_id IN (SELECT unnest($ids)) GROUP BY client_id) k ON k.client_id = c.id
+        FROM clients c {case_counts.JOIN}
         WHERE c.id IN (SELECT unnest($ids))
         ORDER BY list_position($ids, c.id)
     """
@@ -507,9 +500,9 @@ def client_choices(db, search: str = "", *, limit: int = 20, ids: list[int] | No
 def client_counts(db, client_id: int) -> dict[str, int]:
     """Return the client's active, inactive and total case counts."""
     with db.read() as con:
-        active, total = con.execute(
-            "SELECT count(*) FILTER (status = 'activa'), count(*) FROM cases WHERE client_id = ?", [int(client_id)]
-        ).fetchone()
+        found = con.execute("SELECT active_cases, total_cases FROM client_case_counts WHERE client_id = ?",
+                            [int(client_id)]).fetchone()
+    active, total = found or (0, 0)
     return {"active": active, "inactive": total - active, "total": total}
 
 

@@ -19,7 +19,7 @@ from stdnum.ec import ci as ec_ci
 from stdnum.mx import rfc
 from stdnum.pe import ruc
 
-from . import audit
+from . import audit, case_counts
 from .identifiers import format_tax_id
 from .values import name_key, search_key
 
@@ -316,6 +316,7 @@ def generate(db, *, n_clients: int = 120, n_cases: int = 3000, seed: int = 7,
             "created_at": now, "actor": "demo",
         })
         con.execute("DROP TABLE _demo_ranks")
+        case_counts.refresh(con)
         counts = dict(zip(("clients", "cases"), con.execute(
             "SELECT (SELECT count(*) FROM clients), (SELECT count(*) FROM cases)").fetchone()))
         audit.record(con, actor=db.user, action="demo", entity="database", entity_id=None, before=None,

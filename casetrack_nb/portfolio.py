@@ -40,12 +40,11 @@ RANKED_COLUMNS = """rank,
 SUMMARY_SQL = f"""
 WITH per_client AS (
     SELECT c.id AS client_id, c.name, c.client_group,
-           count(k.id) FILTER (k.status = 'activa') AS active_cases,
-           count(k.id) FILTER (k.status = 'inactiva') AS inactive_cases,
-           count(k.id) AS total_cases
-    FROM clients c LEFT JOIN cases k ON k.client_id = c.id
+           coalesce(k.active_cases, 0) AS active_cases,
+           coalesce(k.total_cases - k.active_cases, 0) AS inactive_cases,
+           coalesce(k.total_cases, 0) AS total_cases
+    FROM clients c LEFT JOIN client_case_counts k ON k.client_id = c.id
     WHERE c.deleted_at IS NULL
-    GROUP BY c.id, c.name, c.client_group
 ),
 {RANKED_CTE}
 SELECT client_id, name, client_group, active_cases, inactive_cases, total_cases,

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 import casetrack_nb as ct
+from casetrack_nb import case_counts
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -97,6 +98,9 @@ def integrity_problems(path: Path) -> list[str]:
             """).fetchone()[0]
             if dangling:
                 problems.append(f"{dangling} {entity} audit entries without their record")
+        wrong = case_counts.mismatches(con)
+        if wrong:
+            problems.append(f"case counts differ from the cases for clients {[row[0] for row in wrong]}")
         last_after = con.execute("""
             SELECT c.id, c.notes, json_extract_string(a.after, '$.notes')
             FROM clients c JOIN audit_log a ON a.entity = 'client' AND a.entity_id = CAST(c.id AS VARCHAR)

@@ -17,7 +17,7 @@ from typing import Mapping
 
 import pandas as pd
 
-from .. import audit, cases, clients, permissions, settings
+from .. import audit, case_counts, cases, clients, permissions, settings
 from ..identifiers import format_tax_id, normalise
 from ..i18n import t
 from . import in_database
@@ -462,6 +462,8 @@ def write_rows(con, actor: str, entity: str, fields: list[str], report: ImportRe
                  " WHERE c.id >= (SELECT min(id) FROM import_new) ORDER BY s.pos",
                  [now, actor, audit_entity])
         report.inserted += con.execute("SELECT count(*) FROM import_new").fetchall()[0][0]
+        if entity == "causas":
+            case_counts.refresh(con)
         if bar is not None:
             bar.update(total)
     finally:
