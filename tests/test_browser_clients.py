@@ -102,7 +102,7 @@ def test_admin_flows_in_browser(seeded_db, voila, new_page):
     expect(panel.get_by_text("C-88-2021")).to_be_visible()
     expect(panel.locator(".ct-badge-activa")).to_have_count(1)
     expect(panel.locator(".ct-badge-inactiva")).to_have_count(1)
-    panel.get_by_role("button", name="Inactivas").click()
+    panel.get_by_role("button", name="Inactiva", exact=True).click()
     expect(panel.get_by_text("C-1200-2024")).to_have_count(0)
     expect(panel.get_by_text("C-88-2021")).to_be_visible()
     link = panel.get_by_role("link", name=re.compile("Portafolio"))

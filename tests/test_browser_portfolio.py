@@ -54,7 +54,7 @@ def test_client_filter_and_all_statuses(new_page, portfolio_server):
     assert sorted(shown_numbers(page)) == ["C-100-2023", "C-101-2023", "C-105-2025", "C-107-2025"]
     assert page.locator(".ct-case-row .ct-badge-inactiva").count() == 0
 
-    page.get_by_role("button", name="Todas", exact=True).click()
+    page.get_by_role("button", name="Todos los estados", exact=True).click()
     page.get_by_text("5 resultados").wait_for()
     assert sorted(shown_numbers(page)) == ["C-100-2023", "C-101-2023", "C-104-2024", "C-105-2025", "C-107-2025"]
     inactive = page.locator(".ct-case-row", has=page.locator(".ct-badge-inactiva"))
@@ -143,7 +143,7 @@ def test_export_downloads_filtered_rows(new_page, portfolio_server, tmp_path):
     server, client_ids = portfolio_server
     page = open_portfolio(new_page, server, f"?cliente={client_ids['C']}")
     page.get_by_text("2 resultados").wait_for()
-    page.get_by_role("button", name="Todas", exact=True).click()
+    page.get_by_role("button", name="Todos los estados", exact=True).click()
     page.get_by_text("3 resultados").wait_for()
 
     page.get_by_role("button", name="Exportar CSV").click()

@@ -335,7 +335,7 @@ def test_deep_link_bad_status_warns(sample, raw):
     db, clients, _cases = sample
     app = PortfolioApp(db, client_id=str(clients["A"]), status=raw)
     assert f"El enlace pide el estado «{raw}», que no es válido" in app.notice.value
-    assert "Se muestra el filtro «Activas»." in app.notice.value
+    assert "Se muestra el estado «Activa»." in app.notice.value
     assert app.filters.status.value == "activa"
     assert app.filters.clients.selected == [clients["A"]]
     assert app.total == 4

@@ -13,9 +13,9 @@ from .base import AppContext, Notice, PagerMixin, busy, esc, guarded
 
 add_messages({
     "ui.cases.title": {"es": "{label} de «{name}»", "en": "{label} of '{name}'"},
-    "ui.cases.filter.activa": {"es": "Activas", "en": "Active"},
-    "ui.cases.filter.inactiva": {"es": "Inactivas", "en": "Inactive"},
-    "ui.cases.filter.all": {"es": "Todas", "en": "All"},
+    "ui.cases.filter.activa": {"es": "Activa", "en": "Active"},
+    "ui.cases.filter.inactiva": {"es": "Inactiva", "en": "Inactive"},
+    "ui.cases.filter.all": {"es": "Todos los estados", "en": "All statuses"},
     "ui.cases.status.activa": {"es": "Activa", "en": "Active"},
     "ui.cases.status.inactiva": {"es": "Inactiva", "en": "Inactive"},
     "ui.cases.summary": {

@@ -110,9 +110,9 @@ add_messages({
     },
     "portfolio.deep_link.status": {
         "es": "El enlace pide el estado «{value}», que no es válido (use todas, activas o inactivas). "
-        "Se muestra el filtro «Activas».",
+        "Se muestra el estado «Activa».",
         "en": "The link asks for status '{value}', which is not valid (use todas, activas or inactivas). "
-        "The 'Active' filter is shown.",
+        "The 'Active' status is shown.",
     },
 })
 

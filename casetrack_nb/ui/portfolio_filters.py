@@ -33,9 +33,9 @@ add_messages({
         "en": "No client matches '{text}'. Check the name or the tax id.",
     },
     "portfolio.date_placeholder": {"es": "dd-mm-aaaa", "en": "dd-mm-yyyy"},
-    "portfolio.status.active": {"es": "Activas", "en": "Active"},
-    "portfolio.status.inactive": {"es": "Inactivas", "en": "Inactive"},
-    "portfolio.status.all": {"es": "Todas", "en": "All"},
+    "portfolio.status.active": {"es": "Activa", "en": "Active"},
+    "portfolio.status.inactive": {"es": "Inactiva", "en": "Inactive"},
+    "portfolio.status.all": {"es": "Todos los estados", "en": "All statuses"},
     "portfolio.filter.clients": {"es": "Clientes", "en": "Clients"},
     "portfolio.filter.court": {"es": "Tribunal", "en": "Court"},
     "portfolio.filter.matter": {"es": "Materia", "en": "Matter"},
@@ -234,7 +234,7 @@ class FilterPanel(widgets.VBox):
         self.status = widgets.ToggleButtons(
             options=[(t("portfolio.status.active"), "activa"), (t("portfolio.status.inactive"), "inactiva"),
                      (t("portfolio.status.all"), "todas")],
-            value="activa", style={"button_width": "90px"},
+            value="activa", style={"button_width": "auto"},
         )
         self.clear_button = widgets.Button(description=t("portfolio.clear"), icon="eraser")
 
