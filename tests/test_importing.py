@@ -70,8 +70,9 @@ def case_rows(amount: str, date: str) -> list[list[str]]:
 
 def stored_clients(db) -> dict[str, dict]:
     with db.read() as con:
-        rows = con.execute("SELECT name, tax_id, city, phone, internal_code, version FROM clients").fetchall()
-    return {row[0]: dict(zip(("name", "tax_id", "city", "phone", "internal_code", "version"), row)) for row in rows}
+        rows = con.execute("SELECT name, tax_id, city, phone, internal_code, version, status FROM clients").fetchall()
+    return {row[0]: dict(zip(("name", "tax_id", "city", "phone", "internal_code", "version", "status"), row))
+            for row in rows}
 
 
 def stored_cases(db) -> dict[str, dict]:
@@ -261,6 +262,30 @@ def test_every_line_damaged_file(admin_db):
     assert "A A VALLE Y COMPAÑIA" in names
     assert "1567441" in names
     assert with_cuit == 4
+    # Every entity in this extract has dada_de_baja = S: struck off the registry.
+    assert set(stored_clients(admin_db)[name]["status"] for name in names) == {"no_vigente"}
+
+
+def test_igj_struck_off_code_sets_status(admin_db, tmp_path):
+    path = tmp_path / "igj.csv"
+    path.write_text(
+        "numero_correlativo,razon_social,descripcion_tipo_societario,dada_de_baja,detalle_baja,cuit\n"
+        "1,Activa S.A.,SOCIEDAD ANONIMA,N,,\n"
+        "2,Baja S.R.L.,SOCIEDAD DE RESPONSABILIDAD LIMITADA,s,PERTENECE A REGISTRO ENTIDADES INACTIVAS,\n"
+        "3,Sin Dato S.A.,SOCIEDAD ANONIMA,,,\n"
+        "4,Otra S.A.,SOCIEDAD ANONIMA,X,,\n",
+        encoding="utf-8")
+
+    report = importing.import_file(admin_db, "clientes", path, only_valid=True)
+
+    assert report.preset.startswith("Entidades de la Inspección General de Justicia")
+    assert [(issue.row, issue.column, issue.value) for issue in report.errors] == [(5, "dada_de_baja", "X")]
+    assert "Use uno de: S, N" in report.errors[0].message
+    clients = stored_clients(admin_db)
+    assert clients["Activa S.A."]["status"] == "vigente"
+    assert clients["Baja S.R.L."]["status"] == "no_vigente"
+    assert clients["Sin Dato S.A."]["status"] == "vigente"
+    assert "Otra S.A." not in clients
 
 
 def test_xlsx_damaged_first_cell_and_carriage_returns(admin_db):

@@ -145,6 +145,8 @@ class Preset:
     columns: Mapping[str, str]
     defaults: Mapping[str, str] = field(default_factory=dict)
     date_formats: Mapping[str, str] = field(default_factory=dict)
+    # field -> {code in the file (upper case): stored value}, for columns written as codes.
+    codes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def matches(self, headers: list[str]) -> bool:
         present = {normalise_header(header) for header in headers}
@@ -179,8 +181,10 @@ PRESETS: dict[str, Preset] = {
             "clientes",
             ("numero_correlativo", "razon_social", "descripcion_tipo_societario", "cuit"),
             {"numero_correlativo": "internal_code", "razon_social": "name", "cuit": "tax_id",
-             "descripcion_tipo_societario": "segment", "detalle_baja": "notes"},
+             "descripcion_tipo_societario": "segment", "dada_de_baja": "status", "detalle_baja": "notes"},
             defaults={"country": "Argentina"},
+            # dada_de_baja is S when the registry struck the entity off, N when it is current.
+            codes={"status": {"S": "no_vigente", "N": "vigente"}},
         ),
     )
 }

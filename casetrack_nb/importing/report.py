@@ -95,6 +95,10 @@ add_messages({
         "es": "La fecha «{value}» está fuera del rango aceptado (años 1800 a 2200).",
         "en": "The date '{value}' is outside the accepted range (years 1800 to 2200).",
     },
+    "import.code_unknown": {
+        "es": "El valor «{value}» de la columna «{column}» no es un código conocido. Use uno de: {codes}.",
+        "en": "The value '{value}' in column '{column}' is not a known code. Use one of: {codes}.",
+    },
     "import.amount_style": {
         "es": "El monto «{value}» no sigue el formato de la columna «{column}» ({style}). Corríjalo.",
         "en": "The amount '{value}' does not follow the column '{column}' format ({style}). Correct it.",

@@ -196,6 +196,17 @@ def quick_text(value: str, max_length: int) -> str | None | bool:
     return text or None
 
 
+def _with_codes(check: Callable, codes: Mapping[str, str], column: str) -> Callable:
+    """Return `check` for a column written as codes: each code becomes its value, and an error names the codes."""
+    def coded(raw: object):
+        value, error, warning = check(codes.get(raw.strip().upper(), raw) if isinstance(raw, str) else raw)
+        if error is not None:
+            error = t("import.code_unknown", value=raw, column=column, codes=", ".join(codes))
+        return value, error, warning
+
+    return coded
+
+
 def _single(entity: str, name: str, default_country: str) -> Callable:
     limit = _CASE_TEXT_LIMITS.get(name) if entity == "causas" else None
 
@@ -216,10 +227,15 @@ def _single(entity: str, name: str, default_country: str) -> Callable:
 
 def prepare(table: Table, entity: str, mapping: Mapping[str, str | None], report: ImportReport, *,
             default_country: str, defaults: Mapping[str, str] | None = None,
-            date_formats: Mapping[str, str] | None = None, progress=None) -> Prepared:
-    """Validate every mapped column; errors and warnings go to `report` by spreadsheet row."""
+            codes: Mapping[str, Mapping[str, str]] | None = None, date_formats: Mapping[str, str] | None = None,
+            progress=None) -> Prepared:
+    """Validate every mapped column; errors and warnings go to `report` by spreadsheet row.
+
+    `codes` translates a field's codes (field -> {code: value}) before the checks.
+    """
     numbers = table.row_numbers
     raw, columns = _raw_columns(table, entity, mapping, defaults or {})
+    codes = codes or {}
     date_formats = dict(date_formats or {})
     parsed: dict[str, list] = {}
     steps = [name for name in raw if name not in ("tax_country", "tax_kind", "case_number_prefix")]
@@ -249,8 +265,11 @@ def prepare(table: Table, entity: str, mapping: Mapping[str, str | None], report
             parsed[name] = [None if value is None else " ".join(str(value).split()) for value in series.tolist()]
         else:
             required = name in ("name", "case_number")
-            parsed[name], _ = _validate_distinct(series, _single(entity, name, default_country), column=column,
-                                                 numbers=numbers, report=report, required=required)
+            check = _single(entity, name, default_country)
+            if name in codes:
+                check = _with_codes(check, codes[name], column)
+            parsed[name], _ = _validate_distinct(series, check, column=column, numbers=numbers, report=report,
+                                                 required=required)
         if bar is not None:
             bar.update(1)
     if bar is not None:

@@ -47,6 +47,10 @@ class Plan:
     def defaults(self) -> dict[str, str]:
         return dict(self.preset.defaults) if self.preset else {}
 
+    @property
+    def codes(self) -> dict[str, dict[str, str]]:
+        return {name: dict(codes) for name, codes in self.preset.codes.items()} if self.preset else {}
+
 
 def plan_for(table: Table, entity: str, *, overrides: Mapping[str, str | None] | None = None,
              date_formats: Mapping[str, str] | None = None, preset: str | None = "auto") -> Plan:
@@ -103,7 +107,8 @@ def import_table(db, table: Table, entity: str, *, overrides: Mapping[str, str |
     report = ImportReport(entity, table.name, encoding=table.encoding_label, separator=table.separator_label,
                           preset=plan.preset.title if plan.preset else None, dry_run=dry_run,
                           unmapped=[header for header, target in plan.mapping.items() if not target])
-    if in_database.can_import(table, entity, plan.mapping) and in_database.import_cases(
+    # The SQL path does not translate a preset's codes, so such files take the Python path.
+    if not plan.codes and in_database.can_import(table, entity, plan.mapping) and in_database.import_cases(
             db, table, plan, report, default_country=firm["default_country"], only_valid=only_valid,
             dry_run=dry_run, progress=progress):
         _log_outcome(entity, table, report)
@@ -112,7 +117,8 @@ def import_table(db, table: Table, entity: str, *, overrides: Mapping[str, str |
     report.rows = len(table) + len(table.damaged)
     _report_reading(table, report)
     prepared = prepare(table, entity, plan.mapping, report, default_country=firm["default_country"],
-                       defaults=plan.defaults, date_formats=plan.date_formats, progress=progress)
+                       defaults=plan.defaults, codes=plan.codes, date_formats=plan.date_formats,
+                       progress=progress)
     prepared.values = derived_keys(entity, prepared.values)
     prepared.sources = [f"{table.name}:fila {number}" for number in table.row_numbers]
 
