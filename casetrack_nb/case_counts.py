@@ -7,7 +7,8 @@ calls `refresh` in its own transaction. `refresh` recounts the cases of the clie
 is given instead of adding and subtracting, so a count is always the result of one
 GROUP BY, never of a running sum.
 
-A client without cases has no row; readers use `coalesce(..., 0)`.
+A client without cases has no row; readers use `coalesce(..., 0)`. A program that writes
+cases without the package leaves the table behind; `recount` (`casetrack recount`) repairs it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import duckdb
+
+from . import audit, permissions
 
 # Joins the counts of client `c` as `k` (columns active_cases, total_cases).
 JOIN = "LEFT JOIN client_case_counts k ON k.client_id = c.id"
@@ -47,3 +50,18 @@ def mismatches(con: duckdb.DuckDBPyConnection) -> list[tuple]:
         " OR s.total_cases <> n.total_cases OR s.client_id IN"
         " (SELECT client_id FROM client_case_counts GROUP BY client_id HAVING count(*) > 1)"
         " ORDER BY 1").fetchall()
+
+
+def recount(db) -> int:
+    """Recount every client's cases in one transaction; return how many clients had wrong counts.
+
+    Restricted to `admin` and `superadmin`. A repair is logged in the audit log.
+    """
+    with db.transaction() as con:
+        permissions.require(con, db.user, "case.write")
+        wrong = [row[0] for row in mismatches(con)]
+        if wrong:
+            refresh(con)
+            audit.record(con, actor=db.user, action="recount", entity="database", entity_id=None, before=None,
+                         after={"clients": wrong})
+    return len(wrong)

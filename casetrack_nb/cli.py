@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import backup, demo, settings, users
+from . import backup, case_counts, demo, settings, users
 from .errors import CasetrackError
 from .importing import command as import_command
 from .i18n import set_language
@@ -89,6 +89,15 @@ def cmd_restore(args) -> int:
     return 0
 
 
+def cmd_recount(args) -> int:
+    fixed = case_counts.recount(_db(args))
+    if fixed:
+        print(f"Conteos corregidos para {fixed} cliente(s).")
+    else:
+        print("Los conteos de causas por cliente ya estaban correctos.")
+    return 0
+
+
 def cmd_serve(args) -> int:
     path = resolve_path(args.db)
     # Only the default database is created with demo data. A path given by the user that
@@ -164,6 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
     restore_cmd.add_argument("src", help="archivo de respaldo creado con `casetrack backup`")
     restore_cmd.add_argument("--force", action="store_true", help="reemplazar una base existente (se guarda como .bak)")
     restore_cmd.set_defaults(func=cmd_restore)
+
+    recount_cmd = commands.add_parser("recount", help="volver a contar las causas de cada cliente (tras cambios"
+                                                     " hechos fuera de casetrack)")
+    recount_cmd.set_defaults(func=cmd_recount)
 
     import_command.add_parser(commands)
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import duckdb
 import pytest
 
 import casetrack_nb as ct
 from casetrack_nb import case_counts, demo, importing
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def stored_counts(db) -> dict[int, tuple[int, int]]:
@@ -112,3 +118,32 @@ def test_mismatch_is_detected(admin_db):
     con.close()
 
     assert mismatches(admin_db) == [(client["id"], 1, 5, 1, 1)]
+
+
+def test_recount_command_repairs_counts(admin_db):
+    client = ct.add_client(admin_db, name="Banco Austral")
+    ct.add_case(admin_db, case_number="C-1-2024", client_id=client["id"])
+    con = duckdb.connect(str(admin_db.path))
+    con.execute("DELETE FROM client_case_counts")
+    con.close()
+
+    refused = run_cli(admin_db.path, "analista", "recount")
+    assert refused.returncode == 2
+    assert "admin" in refused.stderr
+    assert mismatches(admin_db) == [(client["id"], None, None, 1, 1)]
+
+    repaired = run_cli(admin_db.path, "admin", "recount")
+    assert repaired.returncode == 0, repaired.stderr
+    assert "Conteos corregidos para 1 cliente(s)." in repaired.stdout
+    assert mismatches(admin_db) == []
+    assert ct.client_counts(admin_db, client["id"])["total"] == 1
+    again = run_cli(admin_db.path, "admin", "recount")
+    assert "ya estaban correctos" in again.stdout
+    with admin_db.read() as con:
+        logged = con.execute("SELECT actor, after FROM audit_log WHERE action = 'recount'").fetchall()
+    assert logged == [("admin", f'{{"clients": [{client["id"]}]}}')]
+
+
+def run_cli(path, user: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "casetrack_nb.cli", "--db", str(path), "--user", user, *args],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
