@@ -16,6 +16,8 @@ from .store import DEFAULT_PATH, current_username, open_database, resolve_path
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
+DEMO_USERS = ("socia", "admin", "analista")
+
 # Sizes for `casetrack demo --size`: (clients, cases).
 DEMO_SIZES = {"tiny": (12, 60), "small": (120, 3_000), "medium": (2_000, 100_000), "large": (10_000, 1_000_000)}
 
@@ -98,6 +100,20 @@ def cmd_recount(args) -> int:
     return 0
 
 
+def _demo_superadmins() -> tuple[str, ...]:
+    """Return who besides `socia` is superadmin in a new demo database: the OS login and the acting user.
+
+    A demo user (socia, admin, analista) keeps its demo role, so that
+    `CASETRACK_USER=analista` still shows the read-only view.
+    """
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):
+        login = ""
+    names = dict.fromkeys(name for name in (login, current_username()) if name and name not in DEMO_USERS)
+    return tuple(names)
+
+
 def cmd_serve(args) -> int:
     path = resolve_path(args.db)
     # Only the default database is created with demo data. A path given by the user that
@@ -107,16 +123,17 @@ def cmd_serve(args) -> int:
     if not path.exists():
         print(f"Creando {path} con datos de demostración...")
         db = open_database(path, user=args.user)
-        login = current_username()
         clients, cases = DEMO_SIZES["small"]
-        demo.generate(db, n_clients=clients, n_cases=cases, superadmins=(login,) if login not in ("socia",) else ())
-        print(f"Usuarios de demostración: socia (superadmin), admin, analista; además {login} como superadmin.")
+        extra = _demo_superadmins()
+        demo.generate(db, n_clients=clients, n_cases=cases, superadmins=extra)
+        also = f"; además {', '.join(extra)} como superadmin" if extra else ""
+        print(f"Usuarios de demostración: socia (superadmin), admin (admin), analista (usuario){also}.")
     env = {**os.environ, "CASETRACK_DB": str(path.resolve())}
     url = f"http://127.0.0.1:{args.port}/"
     command = [
         sys.executable, "-m", "casetrack_nb.server", str(NOTEBOOKS),
         "--no-browser", f"--port={args.port}", "--Voila.ip=127.0.0.1",
-        "--MappingKernelManager.cull_interval=60", "--MappingKernelManager.cull_idle_timeout=900",
+        "--MappingKernelManager.cull_interval=60", "--MappingKernelManager.cull_idle_timeout=300",
         "--MappingKernelManager.cull_connected=False",
         "--show_tracebacks=False",
         f"--template={args.template}",
@@ -181,8 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     import_command.add_parser(commands)
 
     serve = commands.add_parser("serve", help="servir los tableros con Voilà en 127.0.0.1")
-    serve.add_argument("--port", type=int, default=8866)
-    serve.add_argument("--template", default="lab")
+    serve.add_argument("--port", type=int, default=8866, help="puerto en 127.0.0.1 (por omisión 8866)")
+    serve.add_argument("--template", default="lab", help="plantilla de Voilà (por omisión lab)")
     serve.set_defaults(func=cmd_serve)
     _add_common_options(parser)
     return parser

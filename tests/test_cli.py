@@ -121,3 +121,23 @@ def test_serve_refuses_a_mistyped_database(tmp_path):
     assert result.returncode == 2
     assert "No existe la base de datos" in result.stderr
     assert not missing.exists()
+
+
+def test_demo_superadmins_are_login_and_actor(monkeypatch):
+    import getpass
+
+    from casetrack_nb import cli
+
+    monkeypatch.setattr(getpass, "getuser", lambda: "pedro")
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    monkeypatch.delenv("CASETRACK_USER", raising=False)
+    assert cli._demo_superadmins() == ("pedro",)
+
+    monkeypatch.setenv("CASETRACK_USER", "maria")
+    assert cli._demo_superadmins() == ("pedro", "maria")
+
+    # A demo user keeps its demo role, so the read-only view stays read-only.
+    monkeypatch.setenv("CASETRACK_USER", "analista")
+    assert cli._demo_superadmins() == ("pedro",)
+    monkeypatch.setattr(getpass, "getuser", lambda: "socia")
+    assert cli._demo_superadmins() == ()
