@@ -16,7 +16,7 @@ import pandas as pd
 from . import audit, case_counts, permissions, settings
 from .errors import ClientHasCases, ClientNotFound, Conflict, ConfirmationRequired, DuplicateTaxId, InvalidOperation, ValidationError
 from .i18n import get_language, t
-from .identifiers import format_tax_id, parse_tax_id
+from .identifiers import format_tax_id, is_generic, parse_tax_id
 from .values import FieldError, clean_text, name_key, parse_choice, parse_date, parse_email, search_key
 
 
@@ -204,10 +204,11 @@ def _check_duplicates(
     """Raise DuplicateTaxId for a tax id taken by a live client; return warnings to confirm.
 
     The warnings are a name equivalent to a live client's, and a tax id that belongs to a
-    deleted client (which a superadmin could restore instead of creating a new one).
+    deleted client (which a superadmin could restore instead of creating a new one). A
+    generic id (`identifiers.is_generic`) may be shared.
     """
     warnings = {}
-    if values.get("tax_id"):
+    if values.get("tax_id") and not is_generic(values["tax_country"], values["tax_kind"], values["tax_id"]):
         other = con.execute(
             "SELECT id, name FROM clients WHERE deleted_at IS NULL AND tax_country = ? AND tax_kind = ?"
             " AND tax_id = ? AND id IS DISTINCT FROM ? LIMIT 1",

@@ -92,6 +92,16 @@ def default_kind(country: str) -> str:
     return next(iter(KINDS[country]))
 
 
+# Ids that a tax authority gives to many taxpayers at once, so they identify no single
+# client: the SAT's RFC for the general public and for foreign residents without an RFC.
+GENERIC_IDS = {("MX", "RFC"): frozenset({"XAXX010101000", "XEXX010101000"})}
+
+
+def is_generic(country: str | None, kind: str | None, compact: str | None) -> bool:
+    """Return True for a shared id such as XEXX010101000, which many clients may hold."""
+    return compact in GENERIC_IDS.get((country, kind), ())
+
+
 def parse_tax_id(value: str, *, country: str, kind: str | None = None) -> TaxId:
     """Normalise and validate `value` as an id of `country`.
 
@@ -114,6 +124,9 @@ def parse_tax_id(value: str, *, country: str, kind: str | None = None) -> TaxId:
     except ValidationError as error:
         raise ValueError(_malformed(kind, typed, error)) from error
 
+    if is_generic(country, kind, compact):
+        # Their homoclave 000 fails the RFC's check, yet the SAT accepts them on invoices.
+        return TaxId(country, kind, compact)
     try:
         if spec.module is mx_rfc:
             mx_rfc.validate(compact, validate_check_digits=True)

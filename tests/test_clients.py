@@ -366,3 +366,26 @@ def test_messages_switch_to_english(admin_db):
         ct.add_client(admin_db, name="")
 
     assert caught.value.errors["name"] == "The field 'Name' is required."
+
+
+def test_generic_mexican_rfc_may_be_shared(admin_db, tmp_path):
+    from casetrack_nb import importing
+
+    parsed = ct.parse_tax_id("XEXX-010101-000", country="MX")
+    assert (parsed.compact, parsed.warning) == ("XEXX010101000", None)
+
+    first = ct.add_client(admin_db, name="Acme Corp.", tax_country="MX", tax_id="XEXX010101000")
+    second = ct.add_client(admin_db, name="Globex GmbH", tax_country="MX", tax_id="xexx010101000")
+    assert first["tax_id"] == second["tax_id"] == "XEXX010101000"
+
+    # An import matches neither by the shared RFC: each row is its own client.
+    path = tmp_path / "clientes.csv"
+    path.write_text("Nombre;RFC\nInitech LLC;XEXX010101000\nUmbrella Ltd.;XEXX010101000\nAcme Corp.;XEXX010101000\n",
+                    encoding="utf-8")
+    report = importing.import_file(admin_db, "clientes", path)
+
+    assert report.imported, report.to_frame().to_string()
+    assert report.errors == []
+    assert (report.inserted, report.updated + report.unchanged) == (2, 1)
+    names = ct.list_clients(admin_db, search="XEXX").rows["name"].tolist()
+    assert sorted(names) == ["Acme Corp.", "Globex GmbH", "Initech LLC", "Umbrella Ltd."]

@@ -18,7 +18,7 @@ from typing import Mapping
 import pandas as pd
 
 from .. import audit, case_counts, cases, clients, permissions, settings
-from ..identifiers import format_tax_id, normalise
+from ..identifiers import format_tax_id, is_generic, normalise
 from ..i18n import t
 from . import in_database
 from .mapping import PRESETS, MappingError, Preset, apply_overrides, check_required, detect_preset, suggest_mapping
@@ -171,7 +171,7 @@ def _match_clients(con, prepared: Prepared, report: ImportReport) -> pd.DataFram
 
     if "tax_id" in values:
         for (country, kind, tax_id), positions in _rows_by(values, numbers, ["tax_country", "tax_kind", "tax_id"], valid).items():
-            if len(positions) > 1:
+            if len(positions) > 1 and not is_generic(country, kind, tax_id):
                 shown = format_tax_id(country, kind, tax_id)
                 rows = ", ".join(str(numbers[p]) for p in positions)
                 for position in positions:
@@ -186,7 +186,8 @@ def _match_clients(con, prepared: Prepared, report: ImportReport) -> pd.DataFram
     stored = con.execute(
         "SELECT id, name, tax_country, tax_kind, tax_id, internal_code, name_key FROM clients WHERE deleted_at IS NULL"
     ).fetchall()
-    by_tax = {(row[2], row[3], row[4]): row for row in stored if row[4]}
+    # A generic id identifies no single client, so such rows match by code or name instead.
+    by_tax = {(row[2], row[3], row[4]): row for row in stored if row[4] and not is_generic(*row[2:5])}
     by_code: dict[str, list] = defaultdict(list)
     by_name: dict[str, list] = defaultdict(list)
     for row in stored:
@@ -203,6 +204,8 @@ def _match_clients(con, prepared: Prepared, report: ImportReport) -> pd.DataFram
         match = None
         if number in valid:
             tax = (record.get("tax_country"), record.get("tax_kind"), record.get("tax_id"))
+            if is_generic(*tax):
+                tax = (None, None, None)
             code = record.get("internal_code")
             if tax[2] and tax in by_tax:
                 match = by_tax[tax]
