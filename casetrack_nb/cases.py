@@ -27,6 +27,15 @@ from .values import (
 )
 
 STATUSES = ("activa", "inactiva")
+# Words firms write for the two statuses: the masculine forms (proceso activo, expediente
+# inactivo) and the usual ways of saying a matter is open or closed.
+STATUS_ALIASES = {
+    **dict.fromkeys(("activo", "activos", "activas", "vigente", "vigentes", "en_tramite", "en_curso",
+                     "abierta", "abierto", "active", "open"), "activa"),
+    **dict.fromkeys(("inactivo", "inactivos", "inactivas", "no_vigente", "terminada", "terminado", "archivada",
+                     "archivado", "cerrada", "cerrado", "concluida", "concluido", "finalizada", "finalizado",
+                     "inactive", "closed"), "inactiva"),
+}
 CLIENT_SIDES = ("demandante", "demandado", "tercero", "solicitante")
 
 # (column, Spanish label, English label, kind, max length)
@@ -114,7 +123,7 @@ def _parse(name: str, kind: str, max_length: int, raw: Any) -> Any:
             raise FieldError(name, t("val.client_id", field=text_label, value=raw))
         return int(raw)
     if kind == "status":
-        return parse_choice(raw, field=name, label=text_label, choices=STATUSES) or "activa"
+        return parse_choice(raw, field=name, label=text_label, choices=STATUSES, aliases=STATUS_ALIASES) or "activa"
     if kind == "side":
         return parse_choice(raw, field=name, label=text_label, choices=CLIENT_SIDES)
     if kind == "date":

@@ -10,6 +10,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 from babel.numbers import list_currencies
@@ -181,8 +182,12 @@ def clean_text(
     return text
 
 
-def parse_choice(value: object, *, field: str, label: str, choices: tuple[str, ...]) -> str | None:
-    """Return `value` if it is one of `choices` (blank gives None)."""
+def parse_choice(value: object, *, field: str, label: str, choices: tuple[str, ...],
+                 aliases: Mapping[str, str] | None = None) -> str | None:
+    """Return the one of `choices` that `value` names (blank gives None), ignoring case and accents.
+
+    `aliases` maps other words, in that folded form with '_' for spaces, to a choice.
+    """
     text = clean_text(value, field=field, label=label, max_length=100)
     if text is None:
         return None
@@ -190,6 +195,8 @@ def parse_choice(value: object, *, field: str, label: str, choices: tuple[str, .
     for choice in choices:
         if folded == search_key(choice).replace(" ", "_"):
             return choice
+    if aliases and folded in aliases:
+        return aliases[folded]
     raise FieldError(field, t("val.choice", field=label, value=text, choices=", ".join(choices)))
 
 

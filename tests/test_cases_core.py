@@ -34,7 +34,7 @@ def test_amount_is_decimal_with_currency(admin_db, client):
     ("fields", "field", "fragment"),
     [
         ({"case_number": ""}, "case_number", "obligatorio"),
-        ({"case_number": "X", "status": "cerrada"}, "status", "activa, inactiva"),
+        ({"case_number": "X", "status": "suspendida"}, "status", "activa, inactiva"),
         ({"case_number": "X", "amount": "-5"}, "amount", "negativo"),
         ({"case_number": "X", "amount": "mucho"}, "amount", "no es un número"),
         ({"case_number": "X", "amount": 10, "currency": "XYZ"}, "currency", "ISO 4217"),
@@ -104,3 +104,20 @@ def test_client_cases_active_inactive_or_both(admin_db, client):
     assert list(inactive.rows["case_number"]) == ["I-1"]
     assert both.total == 3
     assert ct.client_counts(admin_db, client["id"]) == {"active": 2, "inactive": 1, "total": 3}
+
+
+@pytest.mark.parametrize("typed, stored", [
+    ("Activa", "activa"), ("activo", "activa"), ("En trámite", "activa"), ("VIGENTE", "activa"),
+    ("Inactivo", "inactiva"), ("Terminado", "inactiva"), ("archivada", "inactiva"), ("Cerrado", "inactiva"),
+])
+def test_status_words_firms_use(admin_db, typed, stored):
+    case = ct.add_case(admin_db, case_number=f"C-{typed}", status=typed)
+
+    assert case["status"] == stored
+
+
+def test_unknown_status_is_rejected(admin_db):
+    with pytest.raises(ct.ValidationError) as raised:
+        ct.add_case(admin_db, case_number="C-1", status="suspendida")
+
+    assert "suspendida" in raised.value.errors["status"]

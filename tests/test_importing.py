@@ -548,3 +548,15 @@ def test_imported_case_history_names_its_row(admin_db, tmp_path, encoding):
     source, values = creation("C-3-2024")
     assert (source, values["title"], values["opened_on"]) == ("causas.csv:fila 4", "Tercera", "2024-02-03")
     assert json.loads(frame.iloc[0]["after"])["title"] == "Tercera, editada"
+
+
+def test_status_words_in_import(admin_db, tmp_path):
+    path = tmp_path / "procesos.csv"
+    path.write_text("Radicado;Estado\nP-1;Activo\nP-2;Cerrado\nP-3;En trámite\nP-4;suspendido\n", encoding="utf-8")
+
+    report = importing.import_file(admin_db, "causas", path, only_valid=True)
+
+    assert [(issue.row, issue.value) for issue in report.errors] == [(5, "suspendido")]
+    with admin_db.read() as con:
+        statuses = dict(con.execute("SELECT case_number, status FROM cases").fetchall())
+    assert statuses == {"P-1": "activa", "P-2": "inactiva", "P-3": "activa"}
