@@ -72,6 +72,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "La fecha «{value}» de «{field}» no es válida. Use el formato dd-mm-aaaa o aaaa-mm-dd.",
         "en": "The date '{value}' in '{field}' is not valid. Use dd-mm-yyyy or yyyy-mm-dd.",
     },
+    "val.date_nonexistent": {
+        "es": "La fecha «{value}» de «{field}» no existe en el calendario. Revise el día y el mes (dd-mm-aaaa).",
+        "en": "The date '{value}' in '{field}' does not exist in the calendar. Check the day and month "
+        "(dd-mm-yyyy).",
+    },
     "val.date_order": {
         "es": "La fecha de término ({closed}) es anterior a la fecha de inicio ({opened}). "
         "Corrija una de las dos.",

@@ -201,6 +201,23 @@ def parse_choice(value: object, *, field: str, label: str, choices: tuple[str, .
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y")
+_DATE_SHAPES = {"%d": r"\d{1,2}", "%m": r"\d{1,2}", "%Y": r"\d{4}"}
+
+
+def fits_date_shape(text: str, fmt: str) -> bool:
+    """Return True when `text` has the digits and separators of `fmt`, such as 31-02-2024 for %d-%m-%Y.
+
+    Only formats made of %d, %m, %Y and separators have a shape; any other gives False.
+    """
+    pattern = ""
+    for part in re.split(r"(%[a-zA-Z])", fmt):
+        if part.startswith("%"):
+            if part not in _DATE_SHAPES:
+                return False
+            pattern += _DATE_SHAPES[part]
+        else:
+            pattern += re.escape(part)
+    return re.fullmatch(pattern, text) is not None
 
 
 def parse_date(value: object, *, field: str, label: str) -> dt.date | None:
@@ -228,6 +245,8 @@ def parse_date(value: object, *, field: str, label: str) -> dt.date | None:
             continue
         if 1800 <= parsed.year <= 2200:
             return parsed
+    if any(fits_date_shape(text, fmt) for fmt in _DATE_FORMATS):
+        raise FieldError(field, t("val.date_nonexistent", field=label, value=text))
     raise FieldError(field, t("val.date", field=label, value=text))
 
 

@@ -46,7 +46,7 @@ def test_dashboard_shows_ranking_and_chart(admin_db, voila, new_page):
     assert page.locator(".widget-readout:visible").count() == 0  # no d3 slider readout with a decimal point
     as_of.fill("13/31/2025")
     page.get_by_role("button", name="Aplicar").click()
-    page.get_by_text("La fecha «13/31/2025» de «Fecha de corte» no es válida", exact=False).wait_for()
+    page.get_by_text("La fecha «13/31/2025» de «Fecha de corte» no existe en el calendario", exact=False).wait_for()
     analyst_heading = page.locator("h2", has_text="Análisis en JupyterLab")
     assert analyst_heading.count() == 1  # rendered by Voilà, then hidden by the app's style sheet
     assert not analyst_heading.is_visible()

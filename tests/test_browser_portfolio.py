@@ -113,7 +113,7 @@ def test_enter_picks_client_and_dates_parse(new_page, portfolio_server):
 
     opened_from.fill("2025-13-01")
     opened_from.press("Enter")
-    page.get_by_text("La fecha «2025-13-01» de «Inicio desde» no es válida").wait_for()
+    page.get_by_text("La fecha «2025-13-01» de «Inicio desde» no existe en el calendario", exact=False).wait_for()
 
 
 @pytest.mark.parametrize("width", [1400, 1280])

@@ -560,3 +560,17 @@ def test_status_words_in_import(admin_db, tmp_path):
     with admin_db.read() as con:
         statuses = dict(con.execute("SELECT case_number, status FROM cases").fetchall())
     assert statuses == {"P-1": "activa", "P-2": "inactiva", "P-3": "activa"}
+
+
+def test_impossible_date_is_named_as_such(admin_db, tmp_path):
+    path = tmp_path / "causas.csv"
+    path.write_text("Rol;Fecha de inicio\nC-1;28-02-2024\nC-2;01-03-2024\nC-3;31-02-2024\nC-4;2024-03-01\n",
+                    encoding="utf-8")
+
+    report = importing.import_file(admin_db, "causas", path, dry_run=True)
+
+    messages = {issue.row: issue.message for issue in report.errors}
+    assert set(messages) == {4, 5}
+    assert "«31-02-2024» de la columna «Fecha de inicio» no existe en el calendario" in messages[4]
+    assert "(la columna usa dd-mm-aaaa)" in messages[4]
+    assert "no tiene el formato dd-mm-aaaa" in messages[5]

@@ -130,7 +130,7 @@ def test_date_fields_are_day_first_text(sample):
                             "C-105-2025", "A-500-2025", "C-106-2025", "C-107-2025"}
 
     app.filters.opened_to.value = "31-02-2024"
-    assert "La fecha «31-02-2024» de «Inicio hasta» no es válida" in app.notice.value
+    assert "La fecha «31-02-2024» de «Inicio hasta» no existe en el calendario" in app.notice.value
     assert "dd-mm-aaaa" in app.notice.value
     assert app.total == 9  # the previous result stays
 

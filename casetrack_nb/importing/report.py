@@ -91,6 +91,12 @@ add_messages({
         "en": "The date '{value}' does not match the format {format} chosen for the whole column '{column}'. "
         "Correct it or choose another format for the column.",
     },
+    "import.date_nonexistent": {
+        "es": "La fecha «{value}» de la columna «{column}» no existe en el calendario. Revise el día y el mes"
+        " (la columna usa {format}).",
+        "en": "The date '{value}' in column '{column}' does not exist in the calendar. Check the day and month"
+        " (the column uses {format}).",
+    },
     "import.date_range": {
         "es": "La fecha «{value}» está fuera del rango aceptado (años 1800 a 2200).",
         "en": "The date '{value}' is outside the accepted range (years 1800 to 2200).",

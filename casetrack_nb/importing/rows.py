@@ -21,7 +21,7 @@ import pandas as pd
 from .. import cases, clients
 from ..errors import ValidationError
 from ..i18n import t
-from ..values import FieldError, case_number_key, name_key, parse_amount, search_key
+from ..values import FieldError, case_number_key, fits_date_shape, name_key, parse_amount, search_key
 from .mapping import field_label, tax_kind_for_header
 from .reading import Table
 from .report import ImportReport
@@ -106,6 +106,8 @@ def date_outcomes(uniques: pd.Series, fmt: str, column: str) -> dict:
     parsed = pd.to_datetime(uniques.str.strip(), format=fmt, errors="coerce")
 
     def outcome(raw: str, stamp) -> tuple[object, str | None, None]:
+        if (stamp is None or pd.isna(stamp)) and fits_date_shape(raw.strip(), fmt):
+            return None, t("import.date_nonexistent", value=raw, column=column, format=format_name(fmt)), None
         if stamp is None or pd.isna(stamp):
             return None, t("import.date_format", value=raw, format=format_name(fmt), column=column), None
         if not 1800 <= stamp.year <= 2200:
