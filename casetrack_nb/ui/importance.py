@@ -84,6 +84,8 @@ add_messages({
     "imp.intake.pick": {"es": "Clientes", "en": "Clients"},
     "imp.intake.month": {"es": "Mes", "en": "Month"},
     "imp.intake.y": {"es": "Ingresos", "en": "Cases opened"},
+    "imp.intake.partial": {"es": "El último mes cuenta solo hasta el {date}, así que aún no está completo.",
+                           "en": "The last month counts only up to {date}, so it is not complete yet."},
     "imp.intake.none": {"es": "Elija uno o más clientes para ver sus ingresos por mes.",
                         "en": "Pick one or more clients to see their monthly intake."},
     "imp.amounts": {"es": "Cuantía (estado Activa)", "en": "Amount (active)"},
@@ -452,13 +454,18 @@ class IntakeChart(widgets.VBox):
         active = top[top["active_cases"] > 0]
         self.picker.value = tuple(int(client_id) for client_id in active.index[:chosen])
 
-    def show(self, intake: pd.DataFrame) -> None:
+    def show(self, intake: pd.DataFrame, as_of: dt.date | None = None, locale: str = formatting.DEFAULT_LOCALE) -> None:
+        """Draw one line per client; `as_of` is the last day counted, so a month that ends later is partial."""
         if intake.empty:
             self.hint.value = f'<div class="ct-muted">{esc(t("imp.intake.none"))}</div>'
             with self.figure.hold_sync():
                 self.lines.x, self.lines.y, self.lines.labels = [], [], []
             return
         self.hint.value = ""
+        if as_of is not None and (as_of + dt.timedelta(days=1)).day != 1:
+            # Without this, the current month's low count reads as a drop in intake.
+            self.hint.value = (f'<div class="ct-muted">'
+                               f'{esc(t("imp.intake.partial", date=formatting.date(as_of, locale)))}</div>')
         wide = intake.pivot(index="month", columns="client_id", values="cases_opened")
         names = intake.drop_duplicates("client_id").set_index("client_id")["name"]
         with self.figure.hold_sync():
@@ -598,7 +605,7 @@ class ImportanceApp(widgets.VBox):
         chosen = list(self.intake.picker.value)
         with busy(self.intake.picker):
             intake = importance.monthly_intake(self.db, chosen, self.filters_used, months=INTAKE_MONTHS)
-        self.intake.show(intake)
+        self.intake.show(intake, self.filters_used.reference_date, self.context.locale)
 
     def export_bytes(self) -> tuple[str, bytes]:
         """Return (file name, XLSX content) of the ranking on screen: the clients with cases in the selection."""
