@@ -47,14 +47,18 @@ def parse_score_weights(text: str) -> dict[str, float]:
     return {name: value / total for name, value in zip(SCORE_COMPONENTS, values)}
 
 
-def whole_percentages(shares: dict[str, float]) -> list[int]:
-    """Round shares to whole percentages that add up to 100 (largest remainder first)."""
-    exact = [share * 100 for share in shares.values()]
+def rounded_percentages(shares: dict[str, float]) -> list[str]:
+    """Round shares to hundredths of a percent that add up to 100 (largest remainder first): ['45.71', '54.29'].
+
+    The Importancia dashboard shows each weight's share to a tenth, and hundredths keep
+    that tenth when the saved weights are loaded again. Whole numbers stay whole ('40').
+    """
+    exact = [share * 10_000 for share in shares.values()]
     rounded = [int(value) for value in exact]
     by_remainder = sorted(range(len(exact)), key=lambda i: exact[i] - rounded[i], reverse=True)
-    for index in by_remainder[: 100 - sum(rounded)]:
+    for index in by_remainder[: 10_000 - sum(rounded)]:
         rounded[index] += 1
-    return rounded
+    return [f"{hundredths / 100:g}" for hundredths in rounded]
 
 
 def load(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -94,7 +98,7 @@ def set_setting(db, key: str, value: str) -> dict[str, str]:
             raise ValidationError({key: t("val.choice", field=key, value=value, choices=", ".join(COUNTRIES))})
     elif key == "score_weights":
         # Whole percentages, so the dashboard's sliders (steps of 1 %) show exactly what is stored.
-        value = ",".join(str(percent) for percent in whole_percentages(parse_score_weights(value)))
+        value = ",".join(rounded_percentages(parse_score_weights(value)))
     elif key == "default_currency":
         from .values import parse_currency
 

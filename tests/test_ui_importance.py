@@ -340,9 +340,13 @@ def test_firm_weights_saved_and_reloaded(super_db):
     app.filters.save_weights.click()
 
     assert "Pesos guardados" in app.notice.value
-    assert ct.get_settings(super_db)["score_weights"] == "34,33,0,33"
-    assert ScoreWeights.for_firm(super_db).shares()["seniority"] == pytest.approx(0.33)
-    assert ImportanceApp(super_db).filters.weights["active_cases"].value == pytest.approx(0.34)
+    # Stored to hundredths of a percent, so reloading shows the same shares to the tenth.
+    assert ct.get_settings(super_db)["score_weights"] == "33.34,33.33,0,33.33"
+    assert ScoreWeights.for_firm(super_db).shares()["seniority"] == pytest.approx(0.3333)
+    reloaded = ImportanceApp(super_db)
+    assert reloaded.filters.weights["active_cases"].value == pytest.approx(0.3334)
+    assert [share.value for share in reloaded.filters.weight_shares.values()] == \
+        [share.value for share in app.filters.weight_shares.values()]
 
 
 def test_only_superadmin_gets_the_save_weights_button(admin_db):
