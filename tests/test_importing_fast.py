@@ -108,6 +108,7 @@ def _case_database(path):
     cases.add_case(db, case_number="C-2-2024", title="Plain stored title")
     cases.add_case(db, case_number="C-9-2024", court="2º Civil")
     cases.add_case(db, case_number="C-9-2024", court="3º Civil")
+    cases.add_case(db, case_number="C-7-2024", status="inactiva", client_id=first["id"])
     return db
 
 
@@ -124,6 +125,7 @@ def _tricky_rows():
         ["C-5-2024", "Primera", "", "", "", "", "", "", ""],
         ["c 5 2024", "Repetida", "", "", "", "", "", "", ""],
         ["C-6-2024", "Estado raro", "", "suspendida", "31/02/2024", "", "abc", "XYZ", ""],
+        ["C-7-2024", "", "", "Activo", "", "", "", "", "96790240-3"],
     ]
     for number, value in enumerate(TRICKY):
         if "\r" in value or "\n" in value:
@@ -214,6 +216,9 @@ def test_sql_path_matches_python_path_on_tricky_rows(tmp_path, monkeypatch, opti
     assert sql[1] == python[1]
     assert any(level == "error" for *_, level in sql[2])
     assert any(level == "warning" for *_, level in sql[2])
+    changes = [message for _row, _column, value, message, level in sql[2] if value == "C-7-2024"]
+    assert changes == ["La causa «C-7-2024» pasa del cliente «Minera Ñuble S.A.» a «Comercial Pérez Ltda.».",
+                       "La causa «C-7-2024» estaba inactiva y vuelve a quedar activa."]
 
 
 def test_sql_path_matches_python_path_on_generated_file(tmp_path, monkeypatch):

@@ -36,7 +36,7 @@ def can_import(table: Table, entity: str, mapping: dict) -> bool:
 def import_cases(db, table: Table, plan, report: ImportReport, *, default_country: str, only_valid: bool,
                  dry_run: bool, progress) -> bool:
     """Validate, match and write the cases of `table` in one transaction; False if the file needs the Python path."""
-    from .service import client_resolver, write_rows
+    from .service import client_resolver, warn_case_changes, write_rows
 
     opener = db.read if dry_run else db.transaction
     with opener() as con:
@@ -70,6 +70,16 @@ def import_cases(db, table: Table, plan, report: ImportReport, *, default_countr
         errors = report.error_rows
         report.skipped = len(errors)
         _register(con, "import_errors", pd.DataFrame({"row_number": sorted(errors)}, dtype="int64"))
+        client = "l.client_id" if linked else "CAST(NULL AS INTEGER)"
+        status = "v.status" if "status" in fields else "CAST(NULL AS VARCHAR)"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE import_matched AS SELECT v.row_number, v.case_number, f.id AS match_id,"
+            f" {client} AS client_id, {status} AS status FROM import_valid v"
+            " JOIN import_found f ON f.row_number = v.row_number AND f.n = 1"
+            f"{' LEFT JOIN import_linked l ON l.row_number = v.row_number' if linked else ''}"
+            " ANTI JOIN import_superseded r ON r.row_number = v.row_number"
+            " ANTI JOIN import_errors e ON e.row_number = v.row_number")
+        warn_case_changes(con, report, columns)
         row_joins = (" LEFT JOIN import_found f ON f.row_number = v.row_number AND f.n = 1"
                 " ANTI JOIN import_superseded r ON r.row_number = v.row_number"
                 " ANTI JOIN import_errors e ON e.row_number = v.row_number")

@@ -145,6 +145,14 @@ add_messages({
         "en": "The number '{value}' already appears in row {row}; both rows become one case with the "
         "values of the last one.",
     },
+    "import.case_moved": {
+        "es": "La causa «{value}» pasa del cliente «{old}» a «{new}».",
+        "en": "Case '{value}' moves from client '{old}' to '{new}'.",
+    },
+    "import.case_reopened": {
+        "es": "La causa «{value}» estaba inactiva y vuelve a quedar activa.",
+        "en": "Case '{value}' was inactive and becomes active again.",
+    },
     "import.case_ambiguous": {
         "es": "Hay {count} causas con el número «{value}»; indique el tribunal para saber cuál actualizar.",
         "en": "There are {count} cases numbered '{value}'; give the court to say which one to update.",

@@ -129,6 +129,8 @@ def import_table(db, table: Table, entity: str, *, overrides: Mapping[str, str |
             staged = _match_clients(con, prepared, report)
         else:
             staged = _match_cases(con, prepared, report, firm["default_country"])
+            _stage_matched(con, staged[staged["match_id"].notna() & ~staged["row"].isin(report.error_rows)])
+            warn_case_changes(con, report, prepared.columns)
         errors = report.error_rows
         report.skipped = len(errors)
         if dry_run or (errors and not only_valid):
@@ -238,6 +240,44 @@ def _match_clients(con, prepared: Prepared, report: ImportReport) -> pd.DataFram
     staged["match_id"] = pd.array(match_ids, dtype="Int64")
     staged["source"] = prepared.sources
     return staged
+
+
+def _stage_matched(con, matched: pd.DataFrame) -> None:
+    """Create the temp table import_matched that `warn_case_changes` reads, from staged rows with a match."""
+    frame = pd.DataFrame({
+        "row_number": matched["row"].astype("int64"),
+        "case_number": matched["case_number"].astype(object),
+        "match_id": matched["match_id"].astype("int64"),
+        "client_id": matched["client_id"].astype("Int64") if "client_id" in matched else None,
+        "status": matched["status"].astype(object) if "status" in matched else None,
+    })
+    con.register("import_matched_frame", frame)
+    try:
+        _run(con, "CREATE OR REPLACE TEMP TABLE import_matched AS SELECT row_number, case_number, match_id,"
+                  " CAST(client_id AS INTEGER) AS client_id, CAST(status AS VARCHAR) AS status"
+                  " FROM import_matched_frame", [])
+    finally:
+        con.unregister("import_matched_frame")
+
+
+def warn_case_changes(con, report: ImportReport, columns: dict) -> None:
+    """Warn about matched cases that the import moves to another client or makes active again.
+
+    Reads the temp table import_matched (row_number, case_number, match_id, client_id,
+    status) of the rows without errors that update a stored case. Both are legitimate
+    changes, but easy to make by mistake with a wrong tax id or an old spreadsheet.
+    """
+    client_column = columns.get("client_tax_id") or columns.get("client_name") or ""
+    for number, value, old, new, old_status, new_status in con.execute(
+            "SELECT m.row_number, m.case_number, co.name, cn.name, k.status, m.status FROM import_matched m"
+            " JOIN cases k ON k.id = m.match_id LEFT JOIN clients co ON co.id = k.client_id"
+            " LEFT JOIN clients cn ON cn.id = m.client_id"
+            " WHERE (m.client_id IS NOT NULL AND k.client_id IS NOT NULL AND m.client_id <> k.client_id)"
+            " OR (m.status = 'activa' AND k.status = 'inactiva') ORDER BY m.row_number").fetchall():
+        if old is not None and new is not None and old != new:
+            report.add(number, client_column, value, t("import.case_moved", value=value, old=old, new=new), "warning")
+        if new_status == "activa" and old_status == "inactiva":
+            report.add(number, columns.get("status", ""), value, t("import.case_reopened", value=value), "warning")
 
 
 def _tax_key(value: str) -> str:
