@@ -77,3 +77,8 @@ def datetime(value: object, locale: str = DEFAULT_LOCALE) -> str:
     if hasattr(value, "to_pydatetime"):
         value = value.to_pydatetime()
     return f"{date(value, locale)} {value.strftime('%H:%M')}"
+
+
+def country_name(code: str, language: str = "es") -> str:
+    """Return the country's name in `language` from Babel's CLDR data ('CL' -> 'Chile'), else the code."""
+    return Locale.parse(language).territories.get(code, code)

@@ -536,3 +536,17 @@ def test_role_removed_while_open_shows_denial(admin_db, super_db):
     assert app.form.save_button.description == "Guardar"
     assert not app.form.save_button.disabled
     assert ct.list_clients(admin_db).total == 0
+
+
+def test_country_choices_show_names(admin_db):
+    from casetrack_nb.i18n import set_language
+
+    app = ClientsApp(load_context(admin_db))
+    options = dict((value, label) for label, value in app.form.fields["tax_country"].options)
+    assert options["CL"] == "Chile (CL)"
+    assert options["MX"] == "México (MX)"
+
+    set_language("en")
+    english = ClientsApp(load_context(admin_db, language="en"))
+    options = dict((value, label) for label, value in english.form.fields["tax_country"].options)
+    assert options["MX"] == "Mexico (MX)"

@@ -7,9 +7,9 @@ from typing import Any, Callable
 
 import ipywidgets as widgets
 
-from .. import clients
+from .. import clients, formatting
 from ..errors import ConfirmationRequired, Conflict, ValidationError
-from ..i18n import add_messages, t
+from ..i18n import add_messages, get_language, t
 from ..identifiers import COUNTRIES, KINDS
 from .base import AppContext, Notice, busy, esc, guarded
 
@@ -139,7 +139,8 @@ class ClientForm(widgets.Box):
             options = [(t("ui.form.blank"), "")] + [(choice_label(choice), choice) for choice in field.choices]
             control = widgets.Dropdown(options=options, value="", description=label, style=style, layout=layout)
         elif field.kind == "country":
-            options = [(t("ui.form.blank"), "")] + [(code, code) for code in COUNTRIES]
+            options = [(t("ui.form.blank"), "")] + [
+                (f"{formatting.country_name(code, get_language())} ({code})", code) for code in COUNTRIES]
             control = widgets.Dropdown(options=options, value="", description=label, style=style, layout=layout)
         elif field.kind == "tax_kind":
             control = widgets.Dropdown(options=[(t("ui.form.default_kind"), "")], value="", description=label,
