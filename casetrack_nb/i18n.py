@@ -169,9 +169,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "client.tax_id_taken": {
         "es": "El identificador {tax_id} ya pertenece al cliente «{other}» (id {other_id}). "
-        "Abra ese cliente en vez de crear otro.",
+        "Revise el identificador, o trabaje con ese cliente en vez de registrar el mismo dos veces.",
         "en": "Tax id {tax_id} already belongs to client '{other}' (id {other_id}). "
-        "Open that client instead of creating another.",
+        "Check the tax id, or work with that client instead of recording the same one twice.",
     },
     "client.tax_id_deleted": {
         "es": "El identificador {tax_id} es del cliente eliminado «{other}» (id {other_id}). Un "
