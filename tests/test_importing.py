@@ -503,6 +503,20 @@ def test_cases_link_foreign_tax_ids(admin_db, tmp_path):
     assert set(reasons) == {4, 5}
     assert "Hay 2 clientes" in reasons[4]
     assert "No hay un cliente" in reasons[5]
+    # A valid RFC of no stored client is not a typing error.
+    assert "mal escrito" not in reasons[5]
+
+
+def test_mistyped_client_tax_id_is_named(admin_db, tmp_path):
+    ct.add_client(admin_db, name="Inversiones Andes", tax_country="CL", tax_id="76.086.433-1")
+    path = tmp_path / "causas.csv"
+    path.write_text("Rol,RUT cliente\nC-1-2024,76.086.433-2\n", encoding="utf-8")
+
+    report = importing.import_file(admin_db, "causas", path, dry_run=True)
+
+    assert len(report.errors) == 1
+    assert "No hay un cliente con «76.086.433-2», y el identificador parece mal escrito" in report.errors[0].message
+    assert "dígito verificador" in report.errors[0].message
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])

@@ -161,6 +161,10 @@ add_messages({
         "es": "No hay un cliente con «{value}». Impórtelo primero o corrija el valor.",
         "en": "There is no client with '{value}'. Import it first or correct the value.",
     },
+    "import.client_tax_invalid": {
+        "es": "No hay un cliente con «{value}», y el identificador parece mal escrito: {detail}",
+        "en": "There is no client with '{value}', and the tax id looks mistyped: {detail}",
+    },
     "import.client_ambiguous": {
         "es": "Hay {count} clientes con «{value}»; use el identificador tributario para elegir uno.",
         "en": "There are {count} clients matching '{value}'; use the tax id to choose one.",

@@ -18,7 +18,7 @@ from typing import Mapping
 import pandas as pd
 
 from .. import audit, case_counts, cases, clients, permissions, settings
-from ..identifiers import format_tax_id, is_generic, normalise
+from ..identifiers import COUNTRIES, format_tax_id, is_generic, normalise, parse_tax_id
 from ..i18n import t
 from . import in_database
 from .mapping import PRESETS, MappingError, Preset, apply_overrides, check_required, detect_preset, suggest_mapping
@@ -393,10 +393,25 @@ def client_resolver(con, columns: dict, default_country: str):
             candidates, column, shown = by_name.get(name_key(name), []), columns["client_name"], name
         if len(candidates) == 1:
             return candidates[0], column, shown, None
-        key = "import.client_not_found" if not candidates else "import.client_ambiguous"
-        return None, column, shown, t(key, value=shown, count=len(candidates))
+        if candidates:
+            return None, column, shown, t("import.client_ambiguous", value=shown, count=len(candidates))
+        if tax and not any(_valid_tax_id(tax, country) for country in COUNTRIES):
+            # A typing error is likelier than a missing client when no country's check accepts the id.
+            try:
+                parse_tax_id(tax, country=default_country)
+            except ValueError as error:
+                return None, column, shown, t("import.client_tax_invalid", value=shown, detail=str(error))
+        return None, column, shown, t("import.client_not_found", value=shown)
 
     return resolve
+
+
+def _valid_tax_id(value: str, country: str) -> bool:
+    try:
+        parse_tax_id(value, country=country)
+    except ValueError:
+        return False
+    return True
 
 
 def _count_only(con, entity: str, staged: pd.DataFrame, report: ImportReport) -> None:
