@@ -39,6 +39,8 @@ def test_ranking_and_figures_formatted(admin_db):
     assert "US$ 4.000,00" in app.table.table.value
     assert app.ranking["active_share"].dtype == "float64"  # the frame behind the table stays numeric
     assert list(app.pareto.bars.y) == [8, 6, 3, 2, 1]
+    assert app.pareto.figure.layout.display is None
+    assert app.pareto.hint.value == ""
     assert list(app.pareto.cumulative.y) == [0.4, 0.7, 0.85, 0.95, 1.0]
     assert set(app.pareto.mark.y) == {0.8}
 
@@ -186,6 +188,8 @@ def test_empty_database_message(admin_db):
     assert "ct-notice-error" not in app.notice.value
     assert ">—<" in app.headline.value  # HHI undefined
     assert list(app.pareto.bars.x) == []
+    assert app.pareto.figure.layout.display == "none"
+    assert "ningún cliente tiene causas/procesos/casos/expediente en estado Activa" in app.pareto.hint.value
     assert "Elija uno o más clientes" in app.intake.hint.value
 
 

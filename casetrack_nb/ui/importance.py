@@ -89,6 +89,11 @@ add_messages({
     "imp.intake.none": {"es": "Elija uno o más clientes para ver sus ingresos por mes.",
                         "en": "Pick one or more clients to see their monthly intake."},
     "imp.amounts": {"es": "Cuantía (estado Activa)", "en": "Amount (active)"},
+    "imp.pareto.none": {
+        "es": "El gráfico de Pareto no tiene barras: ningún cliente tiene {label_lower} en estado Activa en la "
+        "selección.",
+        "en": "The Pareto chart has no bars: no client has active cases in the selection.",
+    },
     "imp.ranking.none": {
         "es": "Ningún cliente tiene {label_lower} en la selección, así que el ranking está vacío.",
         "en": "No client has cases in the selection, so the ranking is empty.",
@@ -387,10 +392,20 @@ class ParetoChart(widgets.VBox):
                                     title=t("imp.pareto.title", label_lower=case_label.lower()),
                                     fig_margin={"top": 50, "bottom": 60, "left": 70, "right": 70},
                                     layout=widgets.Layout(width="100%", height="420px"))
-        super().__init__([self.figure])
+        self.case_label = case_label
+        self.hint = widgets.HTML()
+        super().__init__([self.hint, self.figure])
 
     def show(self, ranking: pd.DataFrame, top_n: int, locale: str = formatting.DEFAULT_LOCALE) -> None:
         top = ranking[ranking["active_cases"] > 0].head(top_n)
+        if top.empty:
+            # An empty chart says nothing, and bqplot's hover code fails on empty bars.
+            self.figure.layout.display = "none"
+            message = t("imp.pareto.none", label_lower=self.case_label.lower())
+            self.hint.value = f'<div class="ct-muted">{esc(message)}</div>'
+            return
+        self.figure.layout.display = None
+        self.hint.value = ""
         ranks = [str(rank) for rank in top["rank"]]
         self.locale = locale
         self.names = {
