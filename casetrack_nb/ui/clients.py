@@ -39,7 +39,7 @@ add_messages({
     "ui.clients.delete": {"es": "Eliminar", "en": "Delete"},
     "ui.clients.history": {"es": "Historial", "en": "History"},
     "ui.clients.trash": {"es": "Papelera", "en": "Trash"},
-    "ui.clients.import": {"es": "Importar", "en": "Import"},
+    "ui.clients.import": {"es": "Importar archivo…", "en": "Import a file…"},
     "ui.clients.page": {"es": "Página {page} de {pages}", "en": "Page {page} of {pages}"},
     "ui.clients.total": {"es": "{total} clientes", "en": "{total} clients"},
     "ui.clients.total_one": {"es": "1 cliente", "en": "1 client"},
