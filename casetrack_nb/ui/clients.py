@@ -334,7 +334,8 @@ class ClientsApp(widgets.VBox):
         self.import_button = None
         self.trash_button = None
         if permissions.can(role, "import"):
-            self.import_button = widgets.Button(description=t("ui.clients.import"), icon="upload")
+            self.import_button = widgets.Button(description=t("ui.clients.import"), icon="upload",
+                                                layout=widgets.Layout(width="auto"))
             self.import_button.on_click(self._on_import)
             toolbar_right.insert(0, self.import_button)
         if permissions.can(role, "client.restore"):
