@@ -2,7 +2,8 @@
 
 - Voilà 0.5 serving a folder responds to `/` with its file tree and has no option to open
   a notebook there instead, so this subclass puts one redirect in front of its handlers.
-- Its page handler sets the `_xsrf` cookie, so a closed tab's kernel is shut down.
+- Its page handler sets the `_xsrf` cookie, so a closed tab's kernel is shut down, and
+  drops the template's CDN stylesheets, so a page requests nothing from other hosts.
 
 Run it like Voilà itself: `python -m casetrack_nb.server notebooks/ --port=8866 ...`.
 `LocalServer` starts it on a free 127.0.0.1 port for the tests and the benchmark.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -27,12 +29,18 @@ from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
 
-class _XsrfCookieRenderHandler(TornadoVoilaHandler):
-    """Voilà's page handler, which also sets the `_xsrf` cookie.
+# The lab template's two Font Awesome stylesheets on a CDN. Voilà's own script bundle
+# already carries Font Awesome 5 with its fonts, so the page loses nothing without them.
+_CDN_STYLESHEET = re.compile(r'\s*<link rel="stylesheet" href="https://cdn\.jsdelivr\.net/[^"]*"[^>]*>')
+
+
+class _LocalPageHandler(TornadoVoilaHandler):
+    """Voilà's page handler, which also sets the `_xsrf` cookie and links nothing outside the server.
 
     When a tab closes, Voilà's page posts the kernel shutdown with the `_xsrf` value it
     reads from the cookies, but voila 0.5.13 never sets that cookie, so the server responds
     403 and the tab's kernel lives on until culled. Reading `xsrf_token` sets the cookie.
+    The CDN stylesheets are dropped from the page, so a browser sends no request elsewhere.
     """
 
     async def prepare(self):
@@ -40,6 +48,11 @@ class _XsrfCookieRenderHandler(TornadoVoilaHandler):
         if inspect.isawaitable(result):
             await result
         self.xsrf_token  # noqa: B018 - the property sets the cookie as a side effect
+
+    def write(self, chunk):
+        if isinstance(chunk, str) and "cdn.jsdelivr.net" in chunk:
+            chunk = _CDN_STYLESHEET.sub("", chunk)
+        super().write(chunk)
 
 
 class CasetrackVoila(Voila):
@@ -54,7 +67,7 @@ class CasetrackVoila(Voila):
 
     def init_handlers(self) -> list:
         handlers = [
-            (rule[0], _XsrfCookieRenderHandler, *rule[2:]) if rule[1] is TornadoVoilaHandler else rule
+            (rule[0], _LocalPageHandler, *rule[2:]) if rule[1] is TornadoVoilaHandler else rule
             for rule in super().init_handlers()
         ]
         if self.notebook_path or not self.landing_page:

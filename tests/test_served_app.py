@@ -130,6 +130,26 @@ def test_page_has_no_source(served):
     assert "Traceback" not in html
 
 
+def test_page_requests_nothing_from_other_hosts(served, new_page):
+    status, body, _headers = get(served, "/voila/render/clientes.ipynb")
+    linked = re.findall(r'(?:href|src)="(https?://[^"]+)"', body.decode("utf-8"))
+
+    assert status == 200
+    assert linked == []
+
+    # The page's icons come from Voilà's own bundle, so nothing is missing without the CDN.
+    requested = []
+    page = new_page()
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(served.page_url("clientes.ipynb"))
+    page.get_by_role("button", name="Buscar").wait_for()
+    page.wait_for_load_state("networkidle")
+    outside = [url for url in requested if not url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:",
+                                                                "blob:", "about:"))]
+    assert outside == []
+    assert page.locator(".fa-search").first.evaluate("icon => getComputedStyle(icon, '::before').content") != "none"
+
+
 FORBIDDEN_PATHS = [
     "/voila/files/clientes.ipynb",
     "/voila/files/../data/casetrack.duckdb",
