@@ -32,9 +32,15 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return result
 
 
-def to_csv_bytes(frame: pd.DataFrame, *, sep: str = ";", decimal: str = ",") -> bytes:
-    """CSV for Spanish Excel: UTF-8 with BOM, ';' separator and decimal comma by default."""
-    text = safe_frame(frame).to_csv(index=False, sep=sep, decimal=decimal, date_format="%Y-%m-%d")
+def to_csv_bytes(frame: pd.DataFrame, *, sep: str = ";", decimal: str = ",", float_format: str | None = "%.2f") -> bytes:
+    """CSV for Spanish Excel: UTF-8 with BOM, ';' separator and decimal comma by default.
+
+    Floats get two decimals, as amounts do ('1500000,00', not '1500000,0'); pass
+    `float_format=None` to write them in full. Dates are ISO (2025-12-31), which Excel
+    reads as dates in any locale.
+    """
+    text = safe_frame(frame).to_csv(index=False, sep=sep, decimal=decimal, date_format="%Y-%m-%d",
+                                    float_format=float_format)
     return text.encode("utf-8-sig")
 
 

@@ -204,3 +204,15 @@ def test_value_label_keeps_unknown_codes():
     assert value_label("status", None) is None
     assert value_label("client_side", "otro") == "otro"
     assert value_label("court", "activa") == "activa"
+
+
+def test_csv_export_writes_amounts_with_two_decimals(sample, tmp_path):
+    db, clients, _case_ids = sample
+    filters = CaseFilter(client_ids=[clients["C"]], status=None)
+
+    path = write_cases(db, tmp_path / "causas.csv", filters, sort="opened_on", descending=False)
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+
+    header = lines[0].split(";")
+    amounts = [line.split(";")[header.index("Cuantía")] for line in lines[1:]]
+    assert amounts[1] == "800000,00"
