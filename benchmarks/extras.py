@@ -104,7 +104,8 @@ def _raw_load(target: Path, csv_path: Path, headers: dict[str, str]) -> float:
     column = {field: f'r."{header}"' for header, field in headers.items()}
     typed = {"opened_on": "DATE", "closed_on": "DATE", "amount": "DECIMAL(18, 2)"}
     values = [f"CAST({column[name]} AS {typed[name]})" if name in typed else column[name] for name in CSV_FIELDS]
-    number, title = column["case_number"], column["title"]
+    number = column["case_number"]
+    title = column["title"]
     con = duckdb.connect(str(target))
     try:
         started = time.perf_counter()

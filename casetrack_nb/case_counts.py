@@ -3,7 +3,7 @@
 The client list shows the counts on every page and can sort by them, and the portfolio
 summary ranks every client by them. Counting the cases table for each page costs a scan of
 every case's client, so every write that adds cases or changes a case's client or status
-calls `refresh` in its own transaction. `refresh` recounts the cases of the clients it
+calls `refresh` inside that write's transaction. `refresh` recounts the cases of the clients it
 is given instead of adding and subtracting, so a count is always the result of one
 GROUP BY, never of a running sum.
 

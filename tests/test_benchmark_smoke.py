@@ -13,15 +13,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def run_tiny(report: Path, work: Path) -> subprocess.CompletedProcess:
+    """Run the benchmark command at the tiny size, queries only, writing `report`."""
+    return subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--sizes", "tiny", "--repeat", "1",
+         "--output", str(report), "--work", str(work), "--skip", "import,browser,memory"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+
+
 def test_benchmark_writes_report(tmp_path):
     report = tmp_path / "benchmarks.md"
     report.write_text("# Benchmarks\n\nHand-written findings.\n", encoding="utf-8")
 
-    run = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run", "--sizes", "tiny", "--repeat", "1",
-         "--output", str(report), "--work", str(tmp_path / "work"), "--skip", "import,browser,memory"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )
+    run = run_tiny(report, tmp_path / "work")
 
     assert run.returncode == 0, run.stderr
     text = report.read_text(encoding="utf-8")
@@ -58,11 +63,7 @@ def test_benchmark_keeps_skipped_sections(tmp_path):
                       f"Old run.\n\n{imported}\n\n### Query targets at tiny\n\nold\n<!-- results:end -->\n",
                       encoding="utf-8")
 
-    run = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run", "--sizes", "tiny", "--repeat", "1",
-         "--output", str(report), "--work", str(tmp_path / "work"), "--skip", "import,browser,memory"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )
+    run = run_tiny(report, tmp_path / "work")
 
     assert run.returncode == 0, run.stderr
     text = report.read_text(encoding="utf-8")
@@ -73,11 +74,8 @@ def test_benchmark_keeps_skipped_sections(tmp_path):
 
 
 def test_benchmark_rerun_keeps_one_block(tmp_path):
-    command = [sys.executable, "-m", "benchmarks.run", "--sizes", "tiny", "--repeat", "1",
-               "--output", str(tmp_path / "b.md"), "--work", str(tmp_path / "work"),
-               "--skip", "import,browser,memory"]
     for _ in range(2):
-        assert subprocess.run(command, cwd=ROOT, capture_output=True, timeout=120).returncode == 0
+        assert run_tiny(tmp_path / "b.md", tmp_path / "work").returncode == 0
 
     text = (tmp_path / "b.md").read_text(encoding="utf-8")
     assert text.count("<!-- results:start") == 1

@@ -110,26 +110,28 @@ def test_migration_counts_existing_cases(db_path):
     assert mismatches(reopened) == []
 
 
-def test_mismatch_is_detected(admin_db):
-    client = ct.add_client(admin_db, name="Banco Austral")
-    ct.add_case(admin_db, case_number="C-1-2024", client_id=client["id"])
-    con = duckdb.connect(str(admin_db.path))
-    con.execute("UPDATE client_case_counts SET total_cases = 5")
+def client_with_changed_counts(db, sql: str) -> dict:
+    """Add a client with one case, then change the counts table with `sql`, outside the package."""
+    client = ct.add_client(db, name="Banco Austral")
+    ct.add_case(db, case_number="C-1-2024", client_id=client["id"])
+    con = duckdb.connect(str(db.path))
+    con.execute(sql)
     con.close()
+    return client
+
+
+def test_mismatch_is_detected(admin_db):
+    client = client_with_changed_counts(admin_db, "UPDATE client_case_counts SET total_cases = 5")
 
     assert mismatches(admin_db) == [(client["id"], 1, 5, 1, 1)]
 
 
 def test_recount_command_repairs_counts(admin_db):
-    client = ct.add_client(admin_db, name="Banco Austral")
-    ct.add_case(admin_db, case_number="C-1-2024", client_id=client["id"])
-    con = duckdb.connect(str(admin_db.path))
-    con.execute("DELETE FROM client_case_counts")
-    con.close()
+    client = client_with_changed_counts(admin_db, "DELETE FROM client_case_counts")
 
-    refused = run_cli(admin_db.path, "analista", "recount")
-    assert refused.returncode == 2
-    assert "admin" in refused.stderr
+    rejected = run_cli(admin_db.path, "analista", "recount")
+    assert rejected.returncode == 2
+    assert "admin" in rejected.stderr
     assert mismatches(admin_db) == [(client["id"], None, None, 1, 1)]
 
     repaired = run_cli(admin_db.path, "admin", "recount")

@@ -325,7 +325,7 @@ def test_constitutional_court_sample(admin_db):
         first_ids = [found for found, in con.execute("SELECT id FROM cases ORDER BY id LIMIT 2").fetchall()]
         entries = con.execute("SELECT action, entity_id, source FROM audit_log WHERE entity = 'case'").fetchall()
     assert row == [("Tutela", "José Gregorio Hernández Galindo", "Corte Constitucional")]
-    # One entry for the whole import; each case's history still names its file row.
+    # One entry covers the whole import, and each case's history still names its file row.
     assert entries == [("import", None, "corte_constitucional_50.csv")]
     sources = [ct.audit.history(admin_db, entity="case", entity_id=found)["source"].tolist() for found in first_ids]
     assert sources == [["corte_constitucional_50.csv:fila 2"], ["corte_constitucional_50.csv:fila 3"]]
@@ -521,7 +521,7 @@ def test_mistyped_client_tax_id_is_named(admin_db, tmp_path):
 
 @pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
 def test_imported_case_history_names_its_row(admin_db, tmp_path, encoding):
-    # UTF-8 takes the SQL path and cp1252 the Python one; both log one entry for the new cases.
+    # UTF-8 takes the SQL path and cp1252 the Python one. Both log one entry for the new cases.
     existing = ct.add_case(admin_db, case_number="C-9-2024", title="Anterior")
     path = tmp_path / "causas.csv"
     path.write_bytes(
@@ -546,7 +546,8 @@ def test_imported_case_history_names_its_row(admin_db, tmp_path, encoding):
     def creation(number):
         frame = ct.audit.history(admin_db, entity="case", entity_id=ids[number])
         created = frame[frame["action"] == "create"].to_dict("records")
-        assert len(created) == 1 and created[0]["actor"] == "admin"
+        assert len(created) == 1
+        assert created[0]["actor"] == "admin"
         return created[0]["source"], json.loads(created[0]["after"])
 
     # Row 2 was replaced by row 5 and row 3 had an error, so the runs skip them.

@@ -21,7 +21,7 @@ import pandas as pd
 from ..errors import CasetrackError
 
 SEPARATORS = (",", ";", "\t")
-# How much of the text the header is parsed from: far more than any header's length.
+# How much of the text the header is parsed from (1 MiB, far more than a header row needs).
 _HEADER_SPAN = 1 << 20
 ENCODINGS = ("utf-8", "utf-8-sig", "cp1252")
 

@@ -540,7 +540,7 @@ def write_rows(con, actor: str, entity: str, fields: list[str], report: ImportRe
 def _audit_created_cases(con, now, actor: str, file_name: str) -> None:
     """Log the new cases as one `import` entry whose runs map each id to its file row (see `audit`).
 
-    A run is a stretch where the id and the row both go up by one; a row left out (an
+    A run is a stretch where the id and the row both go up by one. A row left out (an
     error, or a repeat that a later row replaced) starts a new run.
     """
     _run(con,

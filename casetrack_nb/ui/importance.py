@@ -399,7 +399,7 @@ class ParetoChart(widgets.VBox):
     def show(self, ranking: pd.DataFrame, top_n: int, locale: str = formatting.DEFAULT_LOCALE) -> None:
         top = ranking[ranking["active_cases"] > 0].head(top_n)
         if top.empty:
-            # An empty chart says nothing, and bqplot's hover code fails on empty bars.
+            # An empty chart shows nothing useful, and bqplot logged a JavaScript error for empty bars.
             self.figure.layout.display = "none"
             message = t("imp.pareto.none", label_lower=self.case_label.lower())
             self.hint.value = f'<div class="ct-muted">{esc(message)}</div>'
